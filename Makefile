@@ -1,0 +1,35 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   - set up the virtualenv, start the sandbox, run the main job against it
+#   make test   - set up the virtualenv, run linters and every test suite
+PYTHON ?= python3
+VENV := venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint pytest sandbox clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+pytest: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+sandbox: $(STAMP)
+	$(PY) -m sandbox --state .sandbox/state.db
+
+demo: $(STAMP)
+	./scripts/demo
+
+clean:
+	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
