@@ -26,7 +26,7 @@ pytest: $(STAMP)
 test: lint pytest
 
 sandbox: $(STAMP)
-	$(PY) -m sandbox --state .sandbox/state.db
+	$(PY) -m sandbox --port 9486 --state .sandbox/state.db
 
 demo: $(STAMP)
 	./scripts/demo

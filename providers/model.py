@@ -217,7 +217,10 @@ class Provider(_Model):
     name: str = Field(description="SIP endpoint name; unique across the whole Wazo, all tenants")
     label: str | None = Field(default=None, max_length=128)
     username: str
-    password: SecretStr
+    password: SecretStr | None = Field(
+        default=None,
+        description="a secret: `pulumi config set --secret --path 'providers[N].password' ...`",
+    )
     host: str = Field(description="the provider's SIP server, a hostname or an IP address")
     port: int = Field(default=5060, ge=1, le=65535)
     transport: str = Field(default="transport-udp", description="name of a SIP transport of the Wazo")
@@ -251,7 +254,9 @@ class Provider(_Model):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: SecretStr) -> SecretStr:
+    def _password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
         if not value.get_secret_value():
             raise ValueError("must not be empty")
         if len(value.get_secret_value()) > 4092:

@@ -34,6 +34,11 @@ class ContextInfo:
 
 def endpoint_sections(provider: Provider) -> dict[str, list[tuple[str, str]]]:
     """The seven PJSIP sections of the provider's SIP endpoint (CONTRACT.md 8.2)."""
+    if provider.password is None:
+        raise PlanError(
+            f"providers {provider.name!r} has no password: run "
+            f"`pulumi config set --secret --path 'providers[N].password' <password>`"
+        )
     password = provider.password.get_secret_value()
     credentials = [("username", provider.username), ("password", password)]
     sections: dict[str, list[tuple[str, str]]] = {
