@@ -1,0 +1,43 @@
+"""The only code that speaks HTTP: settings, token sources, the confd client and its errors."""
+
+from providers.confd.client import ConfdClient, PostResult, connect
+from providers.confd.errors import (
+    ConfdAlreadyExists,
+    ConfdAuthError,
+    ConfdConfigError,
+    ConfdConnectionError,
+    ConfdError,
+    ConfdMismatch,
+    ConfdNotFound,
+    ConfdServerError,
+    ConfdUncertainWrite,
+    ConfdValidationError,
+)
+from providers.confd.settings import (
+    Settings,
+    configure,
+    configure_from_config,
+    current_settings,
+    settings_from,
+)
+
+__all__ = [
+    "ConfdAlreadyExists",
+    "ConfdAuthError",
+    "ConfdClient",
+    "ConfdConfigError",
+    "ConfdConnectionError",
+    "ConfdError",
+    "ConfdMismatch",
+    "ConfdNotFound",
+    "ConfdServerError",
+    "ConfdUncertainWrite",
+    "ConfdValidationError",
+    "PostResult",
+    "Settings",
+    "configure",
+    "configure_from_config",
+    "connect",
+    "current_settings",
+    "settings_from",
+]

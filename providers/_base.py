@@ -1,0 +1,458 @@
+"""One generic dynamic-provider lifecycle (check, diff, create, read, update, delete).
+
+Each confd object is described by a small spec (`ObjectSpec`): its collection path, its id, which
+inputs force a replacement, which outputs the server adds, which inputs are secret, and its natural
+key for adoption. Association endpoints (PUT/DELETE only) get an `AssociationSpec`. The provider
+classes below carry nothing but a reference to their spec: Pulumi pickles them into the state.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from providers.confd import (
+    ConfdAlreadyExists,
+    ConfdClient,
+    ConfdError,
+    ConfdMismatch,
+    ConfdNotFound,
+    configure_from_config,
+    connect,
+)
+
+log = logging.getLogger(__name__)
+
+PROVIDER_KEY = "__provider"
+_MISSING = object()
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+# -- values -------------------------------------------------------------------------------------
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when a preview has not resolved this value (or something inside it) yet."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def plain(value: Any) -> Any:
+    """A JSON-like canonical form: tuples become lists, integral floats ints, UUIDs strings."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def sorted_pairs(value: Any) -> Any:
+    """SIP section options as a multiset: confd's database does not keep their order."""
+    if not isinstance(value, list | tuple):
+        return plain(value)
+    return sorted((plain(list(pair)) for pair in value), key=lambda pair: [str(p) for p in pair])
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+class ArgsBase(BaseModel):
+    """Inputs common to every resource; subclasses add theirs (extra inputs are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # per-field canonical forms, for fields whose plain() form is not enough
+    canon_rules: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    tenant_uuid: str
+
+    @field_validator("tenant_uuid")
+    @classmethod
+    def _tenant_uuid(cls, value: str) -> str:
+        return check_uuid(value, "a tenant uuid")
+
+    @classmethod
+    def canon(cls, name: str, value: Any) -> Any:
+        rule = cls.canon_rules.get(name)
+        if rule is None:
+            return plain(value)
+        try:
+            return rule(value)
+        except (TypeError, ValueError, AttributeError):
+            return plain(value)
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        return cls.model_fields[name].get_default(call_default_factory=True)
+
+    @classmethod
+    def canonical(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Every input field in canonical form; absent ones take their default."""
+        out: dict[str, Any] = {}
+        for name in cls.model_fields:
+            value = raw.get(name, _MISSING)
+            out[name] = cls.canon(name, cls.default_of(name) if value is _MISSING else value)
+        return out
+
+    def normalized(self) -> dict[str, Any]:
+        return self.canonical(self.model_dump(mode="json"))
+
+
+def check_uuid(value: str, what: str) -> str:
+    if not UUID_RE.match(value):
+        raise ValueError(f"must be {what} (8-4-4-4-12 hexadecimal digits), got {value!r}")
+    return value.lower()
+
+
+# -- specs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every resource declares."""
+
+    kind: str
+    args: type[ArgsBase]
+    replace_on: frozenset[str] = frozenset({"tenant_uuid"})
+    # when a replacement happens, delete first: the new object would collide with the old one
+    delete_before_replace: bool = False
+    # inputs that only steer the provider: never sent, never compared
+    local_fields: frozenset[str] = frozenset({"adopt"})
+    # inputs holding secrets: their values are never shown in a message
+    secret_fields: frozenset[str] = frozenset()
+    # values to blank out of confd's error messages (e.g. SIP passwords)
+    redact: Callable[[Any], list[str]] = field(default=lambda _args: [])
+
+
+@dataclass(frozen=True)
+class ObjectSpec(Spec):
+    """A confd object with its own collection: POST, GET, PUT, DELETE."""
+
+    collection: str = ""
+    id_key: str = "id"
+    id_output: str = "id"
+    # extra output name -> key in confd's object
+    extra_outputs: Mapping[str, str] = field(default_factory=dict)
+    to_body: Callable[[Any], dict[str, Any]] = field(default=lambda args: {})
+    from_server: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda obj: obj)
+    # list filters that find the object by its natural key; None: it has none
+    natural_key: Callable[[Any], dict[str, str]] | None = None
+    # what an admin should check when a POST's answer was lost and it could not be verified
+    orphan_hint: Callable[[Any], str] = field(default=lambda _args: "")
+
+
+@dataclass(frozen=True)
+class AssociationSpec(Spec):
+    """A link between two confd objects: PUT to make it, DELETE (or an empty PUT) to undo it."""
+
+    id_of: Callable[[Any], str] = field(default=lambda args: "")
+    path: Callable[[Any], str] = field(default=lambda args: "")
+    body: Callable[[Any], dict[str, Any] | None] = field(default=lambda args: None)
+    # what confd shows now for these outputs, as raw input fields; None when the link is gone
+    observe: Callable[[ConfdClient, dict[str, Any]], dict[str, Any] | None] = field(
+        default=lambda client, outs: None
+    )
+    # undo the link; a 404 means it is already gone
+    remove: Callable[[ConfdClient, dict[str, Any]], None] = field(default=lambda client, outs: None)
+
+
+# -- the lifecycle ------------------------------------------------------------------------------
+
+
+def _props(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != PROVIDER_KEY}
+
+
+def _failures(spec: Spec, error: ValidationError, skip: Iterable[str]) -> list[CheckFailure]:
+    skipped = set(skip)
+    grouped: dict[str, list[str]] = {}
+    accepted = ", ".join(spec.args.model_fields)
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        loc = item["loc"]
+        top = str(loc[0]) if loc else spec.kind
+        if top in skipped:
+            continue
+        where = top + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+        message = item["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+        if item["type"] in ("bool_type", "bool_parsing"):
+            message = "must be true or false"
+        elif item["type"] in ("int_type", "int_parsing", "int_from_float"):
+            message = "must be a whole number"
+        elif item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "extra_forbidden":
+            message = f"is not an input of {spec.kind} (check its spelling; inputs are: {accepted})"
+        grouped.setdefault(top, []).append(f"{where}: {message}")
+    return [CheckFailure(prop, "; ".join(texts)) for prop, texts in grouped.items()]
+
+
+class _Lifecycle(ResourceProvider):
+    """What objects and associations share: configure, check, diff."""
+
+    spec: ClassVar[Spec]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        configure_from_config(req.config.get)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        raw = _props(news)
+        unknown = {name for name, value in raw.items() if contains_unknown(value)}
+        try:
+            args = self.spec.args.model_validate(raw)
+        except ValidationError as error:
+            return CheckResult(raw, _failures(self.spec, error, unknown))
+        return CheckResult(args.normalized(), [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        spec = self.spec
+        model = spec.args
+        olds, news = _props(olds), _props(news)
+        changed: list[str] = []
+        for name in model.model_fields:
+            if name in spec.local_fields:
+                continue
+            new = news.get(name, _MISSING)
+            if new is not _MISSING and contains_unknown(new):
+                changed.append(name)
+                continue
+            old = olds.get(name, _MISSING)
+            new_c = model.canon(name, model.default_of(name) if new is _MISSING else new)
+            old_c = model.canon(name, model.default_of(name) if old is _MISSING else old)
+            if new_c != old_c:
+                changed.append(name)
+        replaces = [name for name in changed if name in spec.replace_on]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=bool(replaces) and spec.delete_before_replace,
+        )
+
+    def _args(self, props: Mapping[str, Any]) -> ArgsBase:
+        try:
+            return self.spec.args.model_validate(_props(props))
+        except ValidationError as error:
+            reasons = "; ".join(f.reason for f in _failures(self.spec, error, ()))
+            raise ValueError(f"invalid {self.spec.kind} inputs: {reasons}") from None
+
+
+class ObjectProvider(_Lifecycle):
+    """The lifecycle of a confd object driven by an ObjectSpec."""
+
+    spec: ClassVar[ObjectSpec]
+
+    def _computed(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        spec = self.spec
+        out = {spec.id_output: obj.get(spec.id_key)}
+        out.update({name: obj.get(key) for name, key in spec.extra_outputs.items()})
+        return out
+
+    def _outputs(self, args_local: Mapping[str, Any], obj: Mapping[str, Any]) -> dict[str, Any]:
+        """Outputs from confd's object: its view of every input, the local inputs, its own fields."""
+        seen = self.spec.args.canonical(self.spec.from_server(dict(obj)))
+        for name in self.spec.local_fields & set(seen):
+            seen[name] = self.spec.args.canon(name, args_local.get(name, self.spec.args.default_of(name)))
+        return {**seen, **self._computed(obj)}
+
+    def _item(self, id_: Any) -> str:
+        return f"{self.spec.collection}/{id_}"
+
+    def _lookup(self, client: ConfdClient, args: ArgsBase) -> dict[str, Any] | None:
+        assert self.spec.natural_key is not None
+        found = client.find(self.spec.collection, **self.spec.natural_key(args))
+        return found[0] if found else None
+
+    def _key_text(self, args: ArgsBase) -> str:
+        if self.spec.natural_key is None:
+            return ""
+        return ", ".join(f"{k}={v!r}" for k, v in self.spec.natural_key(args).items())
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = self.spec
+        args = self._args(props)
+        wanted = args.normalized()
+        client = connect(args.tenant_uuid)
+        lookup = (lambda: self._lookup(client, args)) if spec.natural_key is not None else None
+        try:
+            result = client.post(
+                spec.collection,
+                spec.to_body(args),
+                lookup=lookup,
+                what=f"a {spec.kind}",
+                orphan_hint=spec.orphan_hint(args),
+                redact=spec.redact(args),
+            )
+        except ConfdAlreadyExists as error:
+            existing = self._lookup(client, args) if spec.natural_key is not None else None
+            if existing is not None and getattr(args, "adopt", False):
+                return self._adopt(client, args, existing)
+            raise self._exists_error(args, existing, error) from None
+        obj = result.body
+        outs = self._outputs(wanted, obj)
+        differing = [
+            name
+            for name in spec.args.model_fields
+            if name not in spec.local_fields and outs.get(name) != wanted.get(name)
+        ]
+        if differing and result.recovered:
+            # what the lookup found is not what we sent: someone else's object, not ours
+            if getattr(args, "adopt", False):
+                return self._adopt(client, args, obj)
+            raise self._exists_error(args, obj, None)
+        if differing:
+            self._discard(client, obj)
+            raise ConfdMismatch(
+                f"confd created the {spec.kind} but did not store what was sent (it silently drops "
+                f"fields it does not know): {self._describe(differing, wanted, outs)}. The object was "
+                f"deleted again. Is the server older than this provider expects?",
+                method="POST",
+                path=spec.collection,
+            )
+        return CreateResult(str(obj[spec.id_key]), outs)
+
+    def _adopt(self, client: ConfdClient, args: ArgsBase, existing: dict[str, Any]) -> CreateResult:
+        spec = self.spec
+        id_ = existing[spec.id_key]
+        log.info("adopting the existing %s %s (%s)", spec.kind, id_, self._key_text(args))
+        client.put(self._item(id_), spec.to_body(args), redact=spec.redact(args))
+        return CreateResult(str(id_), {**args.normalized(), **self._computed(existing)})
+
+    def _exists_error(
+        self, args: ArgsBase, existing: dict[str, Any] | None, error: ConfdAlreadyExists | None
+    ) -> ConfdAlreadyExists:
+        spec = self.spec
+        key = self._key_text(args)
+        if existing is not None:
+            text = (
+                f"a {spec.kind} with {key} already exists in tenant {args.tenant_uuid} "
+                f"({spec.id_key} {existing.get(spec.id_key)}). To manage that one here, set the input "
+                f"adopt=True on this resource (it is then updated to match the inputs); otherwise "
+                f"delete it or choose another {key.split('=')[0]}"
+            )
+        else:
+            text = (
+                f"a {spec.kind} with {key} already exists, but not in tenant {args.tenant_uuid}"
+                f" (names of SIP endpoints and outcalls are unique across all tenants): choose another"
+                f" name, or delete the other one"
+            )
+        return ConfdAlreadyExists(
+            text,
+            status=error.status if error else None,
+            messages=error.messages if error else (),
+            method="POST",
+            path=error.path if error else None,
+        )
+
+    def _discard(self, client: ConfdClient, obj: Mapping[str, Any]) -> None:
+        try:
+            client.delete(self._item(obj[self.spec.id_key]))
+        except ConfdNotFound:
+            return
+        except ConfdError as error:
+            log.warning("could not delete the mismatched %s again: %s", self.spec.kind, error.summary)
+
+    def _describe(self, names: list[str], wanted: Mapping[str, Any], got: Mapping[str, Any]) -> str:
+        secret = self.spec.secret_fields
+        parts = []
+        for name in names:
+            if name in secret:
+                parts.append(f"{name} (secret; values not shown)")
+            else:
+                parts.append(f"{name} (sent {wanted.get(name)!r}, stored {got.get(name)!r})")
+        return "; ".join(parts)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = _props(props)
+        client = connect(props.get("tenant_uuid"))
+        try:
+            obj = client.get(self._item(id_))
+        except ConfdNotFound:
+            log.info("%s %s is gone", self.spec.kind, id_)
+            return ReadResult("", {})
+        return ReadResult(id_, self._outputs(props, obj))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        spec = self.spec
+        args = self._args(news)
+        client = connect(args.tenant_uuid)
+        try:
+            client.put(self._item(id_), spec.to_body(args), redact=spec.redact(args))
+        except ConfdNotFound as error:
+            error.summary = f"the {spec.kind} {id_} no longer exists: run `pulumi refresh`, then `up`"
+            raise
+        computed = {name: olds.get(name) for name in (spec.id_output, *spec.extra_outputs)}
+        return UpdateResult({**args.normalized(), **computed})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = connect(_props(props).get("tenant_uuid"))
+        try:
+            client.delete(self._item(id_))
+        except ConfdNotFound:
+            log.info("%s %s was already gone", self.spec.kind, id_)
+
+
+class AssociationProvider(_Lifecycle):
+    """The lifecycle of a confd association driven by an AssociationSpec."""
+
+    spec: ClassVar[AssociationSpec]
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = self._args(props)
+        self._link(args)
+        return CreateResult(self.spec.id_of(args), args.normalized())
+
+    def _link(self, args: ArgsBase) -> None:
+        client = connect(args.tenant_uuid)
+        client.put(self.spec.path(args), self.spec.body(args))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = _props(props)
+        client = connect(props.get("tenant_uuid"))
+        seen = self.spec.observe(client, props)
+        if seen is None:
+            log.info("%s %s is gone", self.spec.kind, id_)
+            return ReadResult("", {})
+        model = self.spec.args
+        outs = model.canonical({**props, **seen})
+        return ReadResult(id_, outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = self._args(news)
+        self._link(args)
+        return UpdateResult(args.normalized())
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        props = _props(props)
+        client = connect(props.get("tenant_uuid"))
+        try:
+            self.spec.remove(client, props)
+        except ConfdNotFound:
+            log.info("%s %s was already gone", self.spec.kind, id_)

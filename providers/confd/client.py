@@ -1,0 +1,293 @@
+"""The confd client: the only code that speaks HTTP to wazo-confd (and, through auth, wazo-auth)."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from providers.confd.auth import TokenSource, token_source
+from providers.confd.errors import (
+    ConfdAlreadyExists,
+    ConfdAuthError,
+    ConfdConnectionError,
+    ConfdError,
+    ConfdNotFound,
+    ConfdServerError,
+    ConfdUncertainWrite,
+    ConfdValidationError,
+)
+from providers.confd.retry import sleep_before_retry
+from providers.confd.settings import Settings, current_settings, key_names
+
+log = logging.getLogger(__name__)
+
+_ACTIONS = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What a POST produced; `recovered` when a lost answer was recovered by a natural-key lookup."""
+
+    body: dict[str, Any]
+    recovered: bool = False
+
+
+class _HttpPool:
+    """One httpx.Client per TLS setup, shared by every thread of the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str | None, float], httpx.Client] = {}
+
+    def get(self, settings: Settings) -> httpx.Client:
+        key = (settings.ca_bundle, settings.timeout)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                verify: ssl.SSLContext | bool = True
+                if settings.ca_bundle:
+                    try:
+                        verify = ssl.create_default_context(cafile=settings.ca_bundle)
+                    except (OSError, ssl.SSLError) as error:
+                        raise ConfdError(
+                            f"cannot load the CA bundle {settings.ca_bundle!r} ({error}): check "
+                            f"{key_names('ca_bundle')}"
+                        ) from None
+                client = httpx.Client(
+                    verify=verify,
+                    timeout=httpx.Timeout(settings.timeout, connect=min(5.0, settings.timeout)),
+                    follow_redirects=False,
+                )
+                self._clients[key] = client
+            return client
+
+    def close_all(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+
+
+POOL = _HttpPool()
+
+
+def connect(tenant_uuid: str | None, settings: Settings | None = None) -> ConfdClient:
+    """A client for one tenant, with the process's settings (validated before any connection)."""
+    settings = (settings or current_settings()).validate()
+    http = POOL.get(settings)
+    return ConfdClient(settings, http, token_source(settings, http), tenant_uuid)
+
+
+class ConfdClient:
+    """confd 1.1 for one tenant: JSON in and out, `Wazo-Tenant` on every request."""
+
+    def __init__(
+        self, settings: Settings, http: httpx.Client, tokens: TokenSource, tenant_uuid: str | None
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._tokens = tokens
+        self.tenant_uuid = tenant_uuid
+
+    # -- public verbs -------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        response = self._send("GET", path, params=params, retry=True)
+        return self._json(response, "GET", path)
+
+    def find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
+        """GET a collection with exact-match filters; only the items that really match every filter."""
+        data = self.get(path, params=filters)
+        items = data.get("items", []) if isinstance(data, dict) else []
+        return [
+            item
+            for item in items
+            if isinstance(item, dict) and all(str(item.get(k)) == str(v) for k, v in filters.items())
+        ]
+
+    def put(self, path: str, body: Mapping[str, Any] | None = None, redact: Iterable[str] = ()) -> None:
+        response = self._send("PUT", path, json=body, retry=True)
+        self._check(response, "PUT", path, redact)
+
+    def delete(self, path: str) -> None:
+        response = self._send("DELETE", path, retry=True)
+        self._check(response, "DELETE", path, ())
+
+    def post(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        lookup: Callable[[], dict[str, Any] | None] | None,
+        what: str,
+        orphan_hint: str = "",
+        redact: Iterable[str] = (),
+    ) -> PostResult:
+        """POST once; after a lost answer, retry only once `lookup` proves the first POST did not land.
+
+        `lookup` finds the object by its natural key (None: the object has none, and a lost answer
+        is reported, not retried, since a second POST could create a duplicate).
+        """
+        redact = tuple(redact)
+        attempts = self._settings.retries + 1
+        for attempt in range(attempts):
+            if attempt:
+                found = lookup() if lookup is not None else None
+                if found is not None:
+                    log.info("POST %s: the earlier attempt had landed; using %s", path, what)
+                    return PostResult(found, recovered=True)
+                log.info("POST %s: the earlier attempt did not land; retrying", path)
+            try:
+                response = self._send("POST", path, json=body, retry=False)
+            except ConfdConnectionError as error:
+                lost: ConfdError = error
+            else:
+                if response.status_code < 500:
+                    return PostResult(self._json(response, "POST", path, redact))
+                lost = self._error(response, "POST", path, redact)
+            if lookup is None:
+                raise ConfdUncertainWrite(
+                    f"confd's answer to the creation of {what} was lost ({lost.summary}); it may or may "
+                    f"not have been created, and it has no unique key to find it by, so it was not "
+                    f"retried. {orphan_hint}".strip(),
+                    status=lost.status,
+                    method="POST",
+                    path=self._path(path),
+                ) from None
+            if attempt + 1 < attempts:
+                sleep_before_retry(self._settings.backoff, attempt)
+        found = lookup() if lookup is not None else None
+        if found is not None:
+            return PostResult(found, recovered=True)
+        raise lost
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _path(self, path: str) -> str:
+        return httpx.URL(self._settings.confd_base + path).path
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        retry: bool,
+    ) -> httpx.Response:
+        url = self._settings.confd_base + path
+        attempts = self._settings.retries + 1 if retry else 1
+        renewed = False
+        attempt = 0
+        while True:
+            token = self._tokens.token()
+            headers = {"X-Auth-Token": token, "Accept": "application/json"}
+            if self.tenant_uuid:
+                headers["Wazo-Tenant"] = self.tenant_uuid
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    json=json,
+                    params=dict(params) if params else None,
+                    headers=headers,
+                )
+            except httpx.TransportError as error:
+                log.debug("%s %s -> no answer (%s)", method, self._path(path), type(error).__name__)
+                attempt += 1
+                if attempt < attempts:
+                    sleep_before_retry(self._settings.backoff, attempt - 1)
+                    continue
+                raise ConfdConnectionError(
+                    f"no answer from confd ({type(error).__name__})", method=method, path=self._path(path)
+                ) from None
+            log.debug("%s %s -> %s", method, self._path(path), response.status_code)
+            if response.status_code == 401:
+                # the token expired early or was revoked: renew once, then give up
+                if not renewed and self._tokens.renew(token):
+                    renewed = True
+                    continue
+                raise self._auth_error(method, path)
+            if response.status_code >= 500:
+                attempt += 1
+                if attempt < attempts:
+                    sleep_before_retry(self._settings.backoff, attempt - 1)
+                    continue
+            return response
+
+    def _auth_error(self, method: str, path: str) -> ConfdAuthError:
+        # confd's 401 body echoes the token: never read it. Name the ACL from the path instead.
+        segments = [s for s in path.strip("/").split("/") if s]
+        acl = "confd." + ".".join([*segments, _ACTIONS.get(method, method.lower())])
+        source = "the static token" if self._settings.token else f"user {self._settings.username!r}"
+        return ConfdAuthError(
+            f"confd refused {source} (401): the token is invalid or expired, lacks the ACL "
+            f"(about {acl}), or cannot reach tenant {self.tenant_uuid}",
+            status=401,
+            method=method,
+            path=self._path(path),
+        )
+
+    def _json(self, response: httpx.Response, method: str, path: str, redact: Iterable[str] = ()) -> Any:
+        self._check(response, method, path, redact)
+        try:
+            return response.json()
+        except ValueError:
+            raise ConfdError(
+                "confd answered with something that is not JSON",
+                status=response.status_code,
+                method=method,
+                path=self._path(path),
+            ) from None
+
+    def _check(self, response: httpx.Response, method: str, path: str, redact: Iterable[str]) -> None:
+        if response.status_code < 400:
+            return
+        raise self._error(response, method, path, redact)
+
+    def _error(self, response: httpx.Response, method: str, path: str, redact: Iterable[str]) -> ConfdError:
+        status = response.status_code
+        messages = self._scrub(_messages(response), redact)
+        kind: type[ConfdError] = ConfdError
+        summary = "unexpected answer from confd"
+        if status == 404:
+            kind, summary = ConfdNotFound, "not found"
+        elif status == 400:
+            kind, summary = ConfdValidationError, "confd refused the request"
+            if any("already exists" in m for m in messages):
+                kind, summary = ConfdAlreadyExists, "already exists"
+        elif status >= 500:
+            kind, summary = ConfdServerError, "confd failed"
+        return kind(summary, status=status, messages=messages, method=method, path=self._path(path))
+
+    def _scrub(self, messages: list[str], redact: Iterable[str]) -> list[str]:
+        secrets = [s for s in (*self._tokens.secrets, *redact) if s]
+        cleaned = []
+        for message in messages:
+            for secret in secrets:
+                message = message.replace(secret, "***")
+            cleaned.append(message)
+        return cleaned
+
+
+def _messages(response: httpx.Response) -> list[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return [text[:500]] if text else []
+    if isinstance(body, list):
+        return [str(item) for item in body]
+    if isinstance(body, dict):
+        reason = body.get("reason") or body.get("message")
+        if isinstance(reason, list):
+            return [str(item) for item in reason]
+        if reason:
+            return [str(reason)]
+    return [str(body)[:500]]

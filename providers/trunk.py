@@ -1,0 +1,109 @@
+"""The trunk: where calls from a provider enter (its context) and how caller ids are sent to it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import pulumi
+from pulumi.dynamic import Resource
+from pydantic import Field, StrictBool, field_validator
+
+from providers._base import ArgsBase, ObjectProvider, ObjectSpec
+
+CONTEXT_NAME_MAX = 79
+
+
+class TrunkArgs(ArgsBase):
+    """Inputs of a trunk."""
+
+    context: str | None = Field(default=None, description="context name (not label) for incoming calls")
+    outgoing_caller_id_format: Literal["+E164", "E164", "national"] = "+E164"
+    twilio_incoming: StrictBool = False
+
+    @field_validator("context")
+    @classmethod
+    def _context(cls, value: str | None) -> str | None:
+        return check_context_name(value)
+
+
+def check_context_name(value: str | None) -> str | None:
+    """A context is referenced by its name (ctx-<slug>-<type>-<uuid>), never by its label."""
+    if value is None:
+        return None
+    if not value or len(value) > CONTEXT_NAME_MAX:
+        raise ValueError(f"must be a context name of 1..{CONTEXT_NAME_MAX} characters")
+    if " " in value:
+        raise ValueError(
+            f"{value!r} looks like a context label; confd wants the context name "
+            "(e.g. ctx-acme-incall-<uuid>)"
+        )
+    return value
+
+
+def _body(args: TrunkArgs) -> dict[str, Any]:
+    return {
+        "context": args.context,
+        "outgoing_caller_id_format": args.outgoing_caller_id_format,
+        "twilio_incoming": args.twilio_incoming,
+    }
+
+
+def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tenant_uuid": obj.get("tenant_uuid"),
+        "context": obj.get("context"),
+        "outgoing_caller_id_format": obj.get("outgoing_caller_id_format"),
+        "twilio_incoming": obj.get("twilio_incoming"),
+    }
+
+
+def _orphan_hint(args: TrunkArgs) -> str:
+    return (
+        f"Check for a trunk without SIP endpoint in tenant {args.tenant_uuid} (GET /trunks?context="
+        f"{args.context}); delete it if it is an orphan, then run again."
+    )
+
+
+SPEC = ObjectSpec(
+    kind="trunk",
+    args=TrunkArgs,
+    collection="/trunks",
+    id_key="id",
+    id_output="trunk_id",
+    to_body=_body,
+    from_server=_from_server,
+    orphan_hint=_orphan_hint,
+)
+
+
+class TrunkProvider(ObjectProvider):
+    """Dynamic provider of confd trunks."""
+
+    spec: ClassVar[ObjectSpec] = SPEC
+
+
+class Trunk(Resource, module="wazo-voip", name="Trunk"):
+    """A confd trunk (`/trunks`)."""
+
+    trunk_id: pulumi.Output[int]
+    context: pulumi.Output[str | None]
+    outgoing_caller_id_format: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        tenant_uuid: pulumi.Input[str],
+        context: pulumi.Input[str] | None = None,
+        outgoing_caller_id_format: pulumi.Input[str] | None = None,
+        twilio_incoming: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "tenant_uuid": tenant_uuid,
+            "context": context,
+            "outgoing_caller_id_format": outgoing_caller_id_format,
+            "twilio_incoming": twilio_incoming,
+            "trunk_id": None,
+        }
+        super().__init__(TrunkProvider(), resource_name, props, opts)
