@@ -17,6 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from providers.endpoint_sip import check_section
+from providers.incall import check_destination
+
 NAMESPACE = "wazo-voip"
 
 # confd's own rules (CONTRACT.md 6.4, 6.8, 6.10, 6.11), restated here so that a stack fails
@@ -140,24 +143,6 @@ class Outgoing(_Model):
         return self
 
 
-DestinationType = Literal[
-    "none",
-    "user",
-    "group",
-    "queue",
-    "ivr",
-    "voicemail",
-    "conference",
-    "switchboard",
-    "outcall",
-    "extension",
-    "sound",
-    "custom",
-    "hangup",
-    "application",
-]
-
-
 class Did(_Model):
     """One public number routed to a destination: an extension, an incall and their link."""
 
@@ -196,13 +181,16 @@ class Did(_Model):
     @classmethod
     def _destination(cls, value: dict[str, Any]) -> dict[str, Any]:
         kind = value.get("type")
-        if kind is None:
-            raise ValueError("needs a 'type'")
-        allowed = DestinationType.__args__  # type: ignore[attr-defined]
-        if kind not in allowed:
-            raise ValueError(f"type {kind!r} is not one of: {', '.join(allowed)}")
         if kind == "user" and ("user_id" in value) == ("user_email" in value):
             raise ValueError("a user destination needs exactly one of user_id or user_email")
+        if "user_email" in value:
+            email = value["user_email"]
+            if kind != "user" or not isinstance(email, str) or "@" not in email:
+                raise ValueError("user_email must be an email address, in a user destination")
+            # the email is looked up at run time; the rest is checked as confd checks it
+            value = {**value, "user_id": 1}
+            value.pop("user_email")
+        check_destination(value)
         return value
 
     @property
@@ -286,6 +274,19 @@ class Provider(_Model):
             except ValueError:
                 if not _is_host(entry):
                     raise ValueError(f"{entry!r} is neither a hostname, an IP address nor a CIDR") from None
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+        problems = []
+        for section, pairs in value.items():
+            try:
+                check_section(f"{section}_section_options", [list(pair) for pair in pairs])
+            except ValueError as error:
+                problems.append(f"{section}: {error}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
