@@ -257,7 +257,7 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_missing_token_is_401_everywhere(clean_sandbox: SandboxProcess, method: str, path: str) -> None:
     """CONTRACT 2.2; transcript key finding 1, #78, #156: no token -> 401 (never 403), even on 404s."""
-    body = {} if method in ("POST", "PUT") else None
+    body: dict[str, Any] | None = {} if method in ("POST", "PUT") else None
     response = httpx.request(
         method, f"{clean_sandbox.confd_url}/{path}", json=body, headers={"Wazo-Tenant": ACME}, timeout=15
     )
@@ -267,7 +267,7 @@ def test_missing_token_is_401_everywhere(clean_sandbox: SandboxProcess, method: 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_unknown_token_is_401_everywhere(clean_sandbox: SandboxProcess, method: str, path: str) -> None:
     """CONTRACT 2.2; transcript #79: unknown token -> 401."""
-    body = {} if method in ("POST", "PUT") else None
+    body: dict[str, Any] | None = {} if method in ("POST", "PUT") else None
     response = httpx.request(
         method,
         f"{clean_sandbox.confd_url}/{path}",
