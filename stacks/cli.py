@@ -1,0 +1,480 @@
+"""The `python -m stacks` commands: new, list, validate, preview, up, diff-report, affected."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from stacks import affected as affected_module
+from stacks import fleet, report, scaffold
+from stacks.stackfile import StackRef, check_fleet, discover, read_stack_file, secret_config_keys, select
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+OperationFactory = Callable[[fleet.Kind, Path], fleet.StackOperation]
+
+
+@dataclass
+class Context:
+    """What every command needs: the project directory, and the seams tests replace."""
+
+    root: Path
+    operation_factory: OperationFactory = field(default=fleet.automation_operation)
+    which: Callable[[str], str | None] = field(default=shutil.which)
+    interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
+
+    @property
+    def stacks_dir(self) -> Path:
+        """`stackConfigDir` of Pulumi.yaml (stacks/ here), else the project directory."""
+        project = self.root / "Pulumi.yaml"
+        if project.is_file():
+            settings = yaml.safe_load(project.read_text(encoding="utf-8")) or {}
+            if isinstance(settings, dict) and settings.get("stackConfigDir"):
+                return self.root / str(settings["stackConfigDir"])
+        return self.root
+
+    def stacks(self) -> list[StackRef]:
+        directory = self.stacks_dir
+        return discover(directory) if directory.is_dir() else []
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def _default_root() -> Path:
+    cwd = Path.cwd()
+    return cwd if (cwd / "Pulumi.yaml").is_file() else DEFAULT_ROOT
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Pulumi project directory (holds Pulumi.yaml). Default: the current directory if it has one, "
+    "else this repository.",
+)
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None) -> None:
+    """Manage the wazo-voip stacks: one per tenant and environment, in stacks/Pulumi.<tenant>-<env>.yaml."""
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = Context(root=(root or given.get("root") or _default_root()).resolve())
+    for name in ("operation_factory", "which", "interactive"):
+        if name in given:
+            setattr(ctx.obj, name, given[name])
+
+
+# --- new -----------------------------------------------------------------------------------------------
+
+
+def _ask(state: Context, value: Any, flag: str, prompt: str, missing: list[str], **kwargs: Any) -> Any:
+    if value not in (None, ""):
+        return value
+    if state.interactive:
+        return click.prompt(prompt, **kwargs)
+    if "default" in kwargs:
+        return None
+    missing.append(flag)
+    return None
+
+
+@cli.command("new")
+@click.option("--tenant", help="tenant short name, used in the stack name (e.g. acme)")
+@click.option("--env", "env", help="environment (e.g. dev, prod)")
+@click.option("--url", help="base URL of the Wazo, e.g. https://wazo.example.com")
+@click.option("--tenant-uuid", help="UUID of the Wazo tenant (wazo-voip:tenant)")
+@click.option("--username", help="wazo-auth user of the stack (optional: WAZO_USERNAME otherwise)")
+@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (secret; or env WAZO_PASSWORD)")
+@click.option(
+    "--provider-name", help="the provider's SIP endpoint name, unique on the Wazo (e.g. acme-voipco)"
+)
+@click.option("--provider-label", help="a label for the provider")
+@click.option("--provider-username", help="account name at the provider")
+@click.option(
+    "--provider-password",
+    envvar="WAZO_PROVIDER_PASSWORD",
+    help="account password at the provider (secret; or env WAZO_PROVIDER_PASSWORD)",
+)
+@click.option("--provider-host", help="the provider's SIP server, hostname or IP")
+@click.option("--provider-port", type=int, help="SIP port when not 5060")
+@click.option("--transport", help="Wazo SIP transport name (default transport-udp)")
+@click.option("--outcall", help="outcall name for outgoing calls (needs --pattern)")
+@click.option(
+    "--pattern", "patterns", multiple=True, help="dial pattern EXTEN[:STRIP], e.g. _0XXXXXXXXX:1; repeatable"
+)
+@click.option(
+    "--did",
+    "dids",
+    multiple=True,
+    help="incoming number NUMBER=DESTINATION, e.g. +15551234567=user:alice@acme.example; repeatable",
+)
+@click.option("--force", is_flag=True, help="overwrite an existing stack file")
+@pass_context
+def new_command(state: Context, /, **options: Any) -> None:
+    """Create stacks/Pulumi.<tenant>-<env>.yaml from flags, or prompts when run in a terminal.
+
+    The answers are validated with the stack models before anything is written. Secrets never
+    go into the file: with the Pulumi CLI on PATH they are stored with `pulumi config set --secret`
+    (the value on stdin), otherwise the exact commands to run are printed.
+    """
+    missing: list[str] = []
+    o = options
+    tenant = _ask(state, o["tenant"], "--tenant", "Tenant short name (e.g. acme)", missing)
+    env = _ask(state, o["env"], "--env", "Environment (e.g. dev)", missing)
+    url = _ask(state, o["url"], "--url", "Wazo URL", missing)
+    tenant_uuid = _ask(state, o["tenant_uuid"], "--tenant-uuid", "Tenant UUID", missing)
+    username = _ask(
+        state, o["username"], "--username", "wazo-auth username (empty: WAZO_USERNAME)", missing, default=""
+    )
+    password = o["password"]
+    if username and not password and state.interactive:
+        password = click.prompt(
+            "wazo-auth password (empty: set it later)", default="", hide_input=True, show_default=False
+        )
+    provider_name = _ask(state, o["provider_name"], "--provider-name", "Provider SIP endpoint name", missing)
+    provider_username = _ask(
+        state, o["provider_username"], "--provider-username", "Provider account name", missing
+    )
+    provider_password = o["provider_password"]
+    if not provider_password and state.interactive:
+        provider_password = click.prompt(
+            "Provider account password (empty: set it later)", default="", hide_input=True, show_default=False
+        )
+    provider_host = _ask(state, o["provider_host"], "--provider-host", "Provider SIP host", missing)
+    outcall, patterns, dids = o["outcall"], list(o["patterns"]), list(o["dids"])
+    if state.interactive and not (outcall or patterns or dids):
+        outcall = click.prompt(
+            "Outcall name for outgoing calls (empty: none)", default="", show_default=False
+        )
+        if outcall:
+            patterns = click.prompt("Dial patterns EXTEN[:STRIP], comma-separated", default="").split(",")
+        did_text = click.prompt("Incoming NUMBER=DESTINATION, comma-separated (empty: none)", default="")
+        dids = [d for d in did_text.split(",") if d.strip()]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (or run in a terminal to be asked)")
+    spec = scaffold.NewStack(
+        tenant=tenant,
+        env=env,
+        url=url,
+        tenant_uuid=tenant_uuid,
+        username=username or None,
+        password=password or None,
+        provider_name=provider_name,
+        provider_label=o["provider_label"],
+        provider_username=provider_username,
+        provider_password=provider_password or None,
+        provider_host=provider_host,
+        provider_port=o["provider_port"],
+        transport=o["transport"],
+        outcall=outcall or None,
+        patterns=[p.strip() for p in patterns if p.strip()],
+        dids=[d.strip() for d in dids if d.strip()],
+    )
+    try:
+        values = scaffold.check(spec)
+    except scaffold.ScaffoldError as error:
+        raise click.ClickException(f"the stack is not valid, nothing written:\n{error}") from None
+    path = state.stacks_dir / spec.file_name
+    if path.exists() and not o["force"]:
+        raise click.ClickException(f"{path} already exists: pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scaffold.render(spec, values), encoding="utf-8")
+    click.echo(f"wrote {path} (stack {spec.stack}, validated)")
+    plan = scaffold.store_secrets(spec, state.root, state.which("pulumi"))
+    for command in plan.ran:
+        click.echo(f"ran: {shlex.join(command)}")
+    if plan.failure:
+        click.echo(f"error: {plan.failure}", err=True)
+    if plan.to_run:
+        reason = "" if state.which("pulumi") else " (the Pulumi CLI is not on PATH)"
+        click.echo(
+            f"\nStore the secrets with these commands, from {state.root}{reason};"
+            " each one prompts for its value:"
+        )
+        for command in plan.to_run:
+            click.echo(f"  {shlex.join(command)}")
+    if plan.failure:
+        sys.exit(1)
+
+
+# --- list ----------------------------------------------------------------------------------------------
+
+
+def _describe_stack(ref: StackRef) -> dict[str, Any]:
+    stack = read_stack_file(ref)
+    values = stack.values
+    providers = []
+    for provider in values.get("providers") or []:
+        if not isinstance(provider, dict):
+            continue
+        outgoing = provider.get("outgoing") if isinstance(provider.get("outgoing"), dict) else {}
+        providers.append(
+            {
+                "name": provider.get("name"),
+                "label": provider.get("label"),
+                "host": provider.get("host"),
+                "outcall": (outgoing or {}).get("outcall"),
+                "dids": [d.get("did") for d in provider.get("incoming") or [] if isinstance(d, dict)],
+            }
+        )
+    return {
+        "stack": ref.name,
+        "file": str(ref.path),
+        "tenant": ref.tenant,
+        "env": ref.env,
+        "url": values.get("url"),
+        "tenant_uuid": values.get("tenant"),
+        "providers": providers,
+        "readable": stack.readable,
+    }
+
+
+@cli.command("list")
+@click.argument("patterns", nargs=-1)
+@click.option("--env", help="only the stacks of this environment")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@pass_context
+def list_command(state: Context, patterns: Sequence[str], env: str | None, as_json: bool) -> None:
+    """List the stacks (all, or those matching glob PATTERNS such as 'acme-*').
+
+    Shows each stack's tenant, environment, Wazo URL, and the providers and DIDs it declares.
+    """
+    rows = [_describe_stack(ref) for ref in select(state.stacks(), patterns, env)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo(f"no stack in {state.stacks_dir}")
+        return
+    for row in rows:
+        click.echo(f"{row['stack']}  tenant {row['tenant'] or '?'}, env {row['env'] or '?'}")
+        if not row["readable"]:
+            click.echo("  (unreadable: run `python -m stacks validate`)")
+            continue
+        click.echo(f"  url:    {row['url'] or '(not set)'}")
+        click.echo(f"  tenant: {row['tenant_uuid'] or '(not set)'}")
+        for provider in row["providers"]:
+            label = f" ({provider['label']})" if provider["label"] else ""
+            click.echo(f"  provider {provider['name']}{label} at {provider['host']}")
+            if provider["outcall"]:
+                click.echo(f"    outcall: {provider['outcall']}")
+            click.echo(f"    DIDs:    {', '.join(map(str, provider['dids'])) or '(none)'}")
+
+
+# --- validate ------------------------------------------------------------------------------------------
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--require-secrets",
+    is_flag=True,
+    help="a provider password that is not set is an error, not a warning (use before deploying)",
+)
+@pass_context
+def validate_command(state: Context, files: Sequence[Path], require_secrets: bool) -> None:
+    """Check every stack file offline (or only FILES): no credentials, no network, nothing decrypted.
+
+    Prints one line per problem, naming the file and the key, and exits 1 on any error.
+    """
+    refs = [StackRef.from_path(p) for p in files] if files else state.stacks()
+    result = check_fleet(refs, require_secrets)
+    for finding in result.findings:
+        click.echo(str(finding), err=finding.severity == "error")
+    errors = len(result.errors)
+    warnings = len(result.findings) - errors
+    plural = "s" if len(refs) != 1 else ""
+    summary = f"{len(refs)} stack file{plural} checked: {errors} error(s), {warnings} warning(s)"
+    if errors:
+        click.echo(summary, err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+# --- preview and up ------------------------------------------------------------------------------------
+
+
+class LineProgress:
+    """One line per stack event, safe from worker threads; fine in a terminal and in CI logs."""
+
+    def __init__(self, kind: str, total: int) -> None:
+        self.kind = kind
+        self.total = total
+        self.lock = threading.Lock()
+        self.start = time.monotonic()
+
+    def started(self, stack: str) -> None:
+        with self.lock:
+            click.echo(f"[{self._elapsed()}] {stack}: {self.kind} started", err=True)
+
+    def finished(self, result: fleet.StackResult, done: int, total: int) -> None:
+        status = "ok  " if result.ok else "FAIL"
+        with self.lock:
+            click.echo(
+                f"[{self._elapsed()}] {result.stack}: {status} {result.describe()} "
+                f"({result.seconds:.1f}s) [{done}/{total} done]",
+                err=True,
+            )
+
+    def _elapsed(self) -> str:
+        seconds = int(time.monotonic() - self.start)
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _run(
+    state: Context, kind: fleet.Kind, patterns: Sequence[str], env: str | None, parallel: int
+) -> list[fleet.StackResult]:
+    refs = select(state.stacks(), patterns, env)
+    if not refs:
+        raise click.ClickException("no stack matches: see `python -m stacks list`")
+    if state.which("pulumi") is None:
+        raise click.ClickException(fleet.NO_CLI)
+    operation = state.operation_factory(kind, state.root)
+    click.echo(
+        f"{kind}: {len(refs)} stack(s), {parallel} at a time: {', '.join(r.name for r in refs)}", err=True
+    )
+    results = fleet.run_fleet(refs, operation, parallel, LineProgress(kind, len(refs)))
+    width = max(len(r.stack) for r in results)
+    click.echo(f"\n{kind} results:")
+    for result in results:
+        click.echo(f"  {result.stack:<{width}}  {'ok    ' if result.ok else 'FAILED'}  {result.describe()}")
+    failed = [r for r in results if not r.ok]
+    for result in failed:
+        click.echo(f"\n--- {result.stack} ---\n{result.error}", err=True)
+    click.echo(f"{len(results) - len(failed)} succeeded, {len(failed)} failed")
+    return results
+
+
+_selection = [
+    click.argument("patterns", nargs=-1),
+    click.option("--env", help="only the stacks of this environment"),
+    click.option(
+        "--parallel", "-p", type=click.IntRange(1, 64), default=4, show_default=True, help="stacks at once"
+    ),
+]
+
+
+def _with_selection(function: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(_selection):
+        function = decorator(function)
+    return function
+
+
+@cli.command("preview")
+@_with_selection
+@click.option(
+    "--json-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"write each stack's `pulumi preview --json` digest there as <stack>.json, and {fleet.RESULTS_FILE}",
+)
+@pass_context
+def preview_command(
+    state: Context, patterns: Sequence[str], env: str | None, parallel: int, json_dir: Path | None
+) -> None:
+    """Preview the selected stacks (glob PATTERNS and/or --env; all by default) through the Automation API.
+
+    One stack's failure does not stop the others; exits 1 if any failed.
+    """
+    results = _run(state, "preview", patterns, env, parallel)
+    if json_dir is not None:
+        fleet.write_results(results, "preview", json_dir)
+        click.echo(f"previews written to {json_dir} (to Markdown: `python -m stacks diff-report {json_dir}`)")
+    sys.exit(fleet.exit_code(results))
+
+
+@cli.command("up")
+@_with_selection
+@click.option("--yes", "-y", is_flag=True, help="apply without asking (required when not in a terminal)")
+@pass_context
+def up_command(state: Context, patterns: Sequence[str], env: str | None, parallel: int, yes: bool) -> None:
+    """Apply the selected stacks (glob PATTERNS and/or --env) through the Automation API.
+
+    One stack's failure does not stop the others; exits 1 if any failed.
+    """
+    refs = select(state.stacks(), patterns, env)
+    if refs and not yes:
+        if not state.interactive:
+            raise click.UsageError("pass --yes to apply without a terminal")
+        click.confirm(f"Apply {len(refs)} stack(s): {', '.join(r.name for r in refs)}?", abort=True)
+    results = _run(state, "up", patterns, env, parallel)
+    sys.exit(fleet.exit_code(results))
+
+
+# --- diff-report ---------------------------------------------------------------------------------------
+
+
+@cli.command("diff-report")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="write there instead of stdout"
+)
+@click.option("--title", default="Pulumi preview", show_default=True, help="the report's heading")
+@click.option(
+    "--stack-config/--no-stack-config",
+    default=True,
+    show_default=True,
+    help="also mask the properties named after the keys each stack file stores encrypted",
+)
+@pass_context
+def diff_report_command(
+    state: Context, inputs: Sequence[Path], output: Path | None, title: str, stack_config: bool
+) -> None:
+    """Turn `pulumi preview --json` output into one Markdown summary.
+
+    INPUTS are preview JSON files, or the directory that `preview --json-dir` wrote.
+
+    Per stack: resources to create, update, replace and delete, and the changed properties.
+    Secrets are masked: Pulumi's own markers, credentials, and every key a stack marks secret.
+    """
+    secrets: dict[str, set[str]] = {}
+    if stack_config:
+        for ref in state.stacks():
+            secrets[ref.name] = secret_config_keys(ref.path)
+    try:
+        text = report.report(inputs, secrets, title)
+    except report.ReportError as error:
+        raise click.ClickException(str(error)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"report written to {output}", err=True)
+
+
+# --- affected ------------------------------------------------------------------------------------------
+
+
+@cli.command("affected")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--from-file",
+    type=click.File("r"),
+    help="read the changed paths from this file, one per line (- for stdin), e.g. `git diff --name-only`",
+)
+@pass_context
+def affected_command(state: Context, paths: Sequence[str], from_file: Any) -> None:
+    """Print the stacks that the changed PATHS touch, one per line.
+
+    A stack file touches its own stack; shared code (providers/, __main__.py, Pulumi.yaml,
+    requirements.txt) touches every stack; anything else touches none.
+    """
+    changed = list(paths) + (from_file.read().splitlines() if from_file is not None else [])
+    stacks_dir = (
+        state.stacks_dir.relative_to(state.root).as_posix() if state.stacks_dir != state.root else "."
+    )
+    for name in affected_module.affected_stacks(changed, state.stacks(), stacks_dir):
+        click.echo(name)
+
+
+def main() -> None:
+    cli(prog_name="python -m stacks")
