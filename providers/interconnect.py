@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -25,12 +24,14 @@ from providers.trunk_endpoint import TrunkEndpointSip
 TYPE = "wazo-voip:index:VoipProviderInterconnect"
 
 
-@dataclass(frozen=True)
 class ContextRef:
     """A context the component uses: its name (possibly not known yet) and its incall ranges."""
 
-    name: pulumi.Input[str]
-    incall_ranges: tuple[IncallRange, ...] = ()
+    __slots__ = ("incall_ranges", "name")
+
+    def __init__(self, name: pulumi.Input[str], incall_ranges: tuple[IncallRange, ...] = ()) -> None:
+        self.name = name
+        self.incall_ranges = incall_ranges
 
 
 class VoipProviderInterconnectArgs(BaseModel):

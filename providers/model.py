@@ -183,14 +183,14 @@ class Did(_Model):
         kind = value.get("type")
         if kind == "user" and ("user_id" in value) == ("user_email" in value):
             raise ValueError("a user destination needs exactly one of user_id or user_email")
-        if "user_email" in value:
-            email = value["user_email"]
+        checked = dict(value)
+        if "user_email" in checked:
+            email = checked.pop("user_email")
             if kind != "user" or not isinstance(email, str) or "@" not in email:
                 raise ValueError("user_email must be an email address, in a user destination")
             # the email is looked up at run time; the rest is checked as confd checks it
-            value = {**value, "user_id": 1}
-            value.pop("user_email")
-        check_destination(value)
+            checked["user_id"] = 1
+        check_destination(checked)
         return value
 
     @property

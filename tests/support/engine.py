@@ -14,7 +14,7 @@ import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dill
 import pulumi
@@ -89,7 +89,7 @@ class RunResult:
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock monitor, also recording parents, dependencies and outputs."""
 
-    def __init__(self, engine: EngineDouble) -> None:
+    def __init__(self, engine: EngineDouble | EchoMocks) -> None:
         super().__init__(engine)
         self.engine = engine
 
@@ -208,16 +208,60 @@ class EngineDouble(mocks.Mocks):
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""
         self.result = RunResult()
         self._seen = []
-        pulumi.runtime.set_all_config({k: _as_config_string(v) for k, v in self.config.items()})
-        monitor = RecordingMonitor(self)
-        mocks.set_mocks(self, project="wazo-voip", stack=stack, preview=False, monitor=monitor)
-        # set_mocks registers and closes a root stack at once; run the program in a fresh one, as
-        # the language host does, so that its exports are registered as stack outputs.
-        runtime_settings.ROOT.set(None)
-        target = program or run_main_program
-        _sync_await(run_in_stack(target))
+        run_program(self, self.config, program or run_main_program, stack)
         self.delete_unseen()
         return self.result
+
+
+class EchoMocks(mocks.Mocks):
+    """Mocks with no server: each resource's outputs are its inputs plus a made-up id output."""
+
+    ID_OUTPUTS: ClassVar[dict[str, str]] = {
+        "Trunk": "trunk_id",
+        "EndpointSip": "uuid",
+        "Outcall": "outcall_id",
+        "Extension": "extension_id",
+        "Incall": "incall_id",
+        "Context": "context_id",
+    }
+
+    def __init__(self) -> None:
+        self.result = RunResult()
+        self.inputs: dict[str, dict[str, Any]] = {}
+        self._next = 0
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self._next += 1
+        outputs, _ = unwrap(args.inputs)
+        outputs.pop("__provider", None)
+        self.inputs[args.name] = dict(outputs)
+        kind = args.typ.rsplit(":", 1)[-1]
+        field_name = self.ID_OUTPUTS.get(kind)
+        if field_name == "uuid":
+            outputs["uuid"] = f"00000000-0000-4000-8000-{self._next:012d}"
+        elif field_name is not None:
+            outputs[field_name] = self._next
+        if kind == "Context":
+            outputs["name"] = f"ctx-test-{outputs.get('type')}-{self._next}"
+        return str(self._next), outputs
+
+
+def run_program(
+    engine: EngineDouble | EchoMocks, config: dict[str, Any], program: Callable[[], None], stack: str = "dev"
+) -> RunResult:
+    """Run a Pulumi program under mocks, in a fresh root stack, and wait for every registration."""
+    engine.result = RunResult()
+    pulumi.runtime.set_all_config({k: _as_config_string(v) for k, v in config.items()})
+    monitor = RecordingMonitor(engine)
+    mocks.set_mocks(engine, project="wazo-voip", stack=stack, preview=False, monitor=monitor)
+    # set_mocks registers and closes a root stack at once; run the program in a fresh one, as
+    # the language host does, so that its exports are registered as stack outputs.
+    runtime_settings.ROOT.set(None)
+    _sync_await(run_in_stack(program))
+    return engine.result
 
 
 def run_main_program() -> None:
