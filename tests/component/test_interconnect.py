@@ -331,7 +331,7 @@ def test_an_unknown_transport_and_a_missing_password_are_clear():
 
 
 def test_extra_options_may_not_override_what_the_component_manages():
-    with pytest.raises(PlanError, match="options.aor sets 'contact', which the component manages"):
+    with pytest.raises(PlanError, match=r"options\.aor sets 'contact', which the component manages"):
         build(provider(options={"aor": [("contact", "sip:elsewhere.example")]}))
 
 
