@@ -1,0 +1,53 @@
+"""`python -m sandbox`: run the local Wazo (confd 1.1 + wazo-auth 0.1 emulator)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from sandbox.seed import AUTH_USERS, TENANTS
+from sandbox.server import build_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--state", type=Path, default=Path(".sandbox/state.db"), help="SQLite state file")
+    parser.add_argument("--reset", action="store_true", help="wipe the state and seed it again")
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+
+    server, store = build_server(args.host, args.port, args.state, args.reset)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"Wazo sandbox listening on http://{args.host}:{server.port}", flush=True)  # noqa: T201
+    for user in AUTH_USERS.values():
+        acl = ", ".join(user.acl) or "(no ACL)"
+        print(  # noqa: T201
+            f"  user {user.username} / {user.password}"
+            f"  tenant {user.tenant} {TENANTS[user.tenant].uuid}  acl {acl}",
+            flush=True,
+        )
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

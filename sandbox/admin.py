@@ -1,0 +1,302 @@
+"""The `/_sandbox/` test hooks: reset, the request log, injected faults, token expiry."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+from flask import Blueprint, Response, current_app, request
+
+from sandbox import seed
+from sandbox.routes import json_response, store
+from sandbox.rules import auth
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+FAULT_BODY = b'["Sandbox injected fault"]'
+
+
+@dataclass
+class Fault:
+    """One injected fault and what is left of it."""
+
+    id: str
+    method: str | None
+    path: str
+    regex: re.Pattern[str]
+    times: int
+    skip: int
+    action: str
+    status: int
+    delay: float
+    phase: str
+    fired: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": self.path,
+            "times": self.times,
+            "skip": self.skip,
+            "action": self.action,
+            "status": self.status,
+            "delay": self.delay,
+            "phase": self.phase,
+            "remaining": self.times,
+            "fired": self.fired,
+        }
+
+
+class FaultSpecError(ValueError):
+    """A fault specification the hook refuses."""
+
+
+@dataclass
+class HookState:
+    """The request log and the active faults (in memory, shared by every request thread)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    fault_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def record(self, method: str, path: str, query: str, tenant: str | None) -> dict[str, Any]:
+        with self.lock:
+            entry: dict[str, Any] = {
+                "seq": next(self.seq),
+                "method": method,
+                "path": path,
+                "query": query,
+                "status": None,
+                "tenant": tenant,
+                "fault": None,
+            }
+            self.log.append(entry)
+            return entry
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The fault that applies to this request, if any, counting skips and remaining times."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.times <= 0:
+                    continue
+                if fault.method is not None and fault.method.upper() != method.upper():
+                    continue
+                if fault.regex.fullmatch(path) is None:
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                fault.times -= 1
+                fault.fired += 1
+                return fault
+            return None
+
+    def add_fault(self, spec: Any) -> Fault:
+        if not isinstance(spec, dict):
+            raise FaultSpecError("the fault must be a JSON object")
+        action = spec.get("action", "status")
+        if action not in ("status", "delay", "drop"):
+            raise FaultSpecError("action must be one of status, delay, drop")
+        phase = spec.get("phase", "before")
+        if phase not in ("before", "after"):
+            raise FaultSpecError("phase must be before or after")
+        path = spec.get("path", ".*")
+        try:
+            regex = re.compile(path)
+        except (re.error, TypeError) as error:
+            raise FaultSpecError(f"invalid path regex: {error}") from None
+        method = spec.get("method")
+        values: dict[str, Any] = {}
+        for name, kind, default in (
+            ("times", int, 1),
+            ("skip", int, 0),
+            ("status", int, 503),
+            ("delay", float, 2.0),
+        ):
+            value = spec.get(name, default)
+            if value is None:
+                value = default
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise FaultSpecError(f"{name} must be a number")
+            values[name] = kind(value)
+        if values["times"] < 0 or values["skip"] < 0 or values["delay"] < 0:
+            raise FaultSpecError("times, skip and delay must not be negative")
+        if not 100 <= values["status"] <= 599:
+            raise FaultSpecError("status must be an HTTP status code")
+        if method is not None and not isinstance(method, str):
+            raise FaultSpecError("method must be a string or null")
+        with self.lock:
+            fault = Fault(
+                id=f"fault-{next(self.fault_ids)}",
+                method=method.upper() if method else None,
+                path=path,
+                regex=regex,
+                action=action,
+                phase=phase,
+                **values,
+            )
+            self.faults.append(fault)
+            return fault
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Close the client connection without writing a byte."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+class HookMiddleware:
+    """Logs every non-hook request and applies the matching fault around the real app."""
+
+    def __init__(self, app: WSGIApp, state: HookState) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        query = unquote(environ.get("QUERY_STRING", ""))
+        entry = self.state.record(method, path, query, environ.get("HTTP_WAZO_TENANT"))
+        fault = self.state.take_fault(method, path)
+        if fault is not None:
+            entry["fault"] = fault.id
+
+        if fault is not None and fault.phase == "before":
+            if fault.action == "status":
+                entry["status"] = fault.status
+                return self._injected(fault.status, start_response)
+            if fault.action == "drop":
+                _drop(environ)
+                return []
+            time.sleep(fault.delay)
+
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        result = self.app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+        if fault is not None and fault.phase == "after":
+            # the request was processed and committed; only the answer is replaced
+            if fault.action == "status":
+                entry["status"] = fault.status
+                return self._injected(fault.status, start_response)
+            if fault.action == "drop":
+                _drop(environ)
+                return []
+            time.sleep(fault.delay)
+
+        entry["status"] = int(captured["status"].split(" ", 1)[0])
+        start_response(captured["status"], captured["headers"])
+        return [body]
+
+    @staticmethod
+    def _injected(status: int, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Injected"
+        start_response(
+            f"{status} {reason.upper()}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(FAULT_BODY)))],
+        )
+        return [FAULT_BODY]
+
+
+admin = Blueprint("sandbox_admin", __name__, url_prefix="/_sandbox")
+
+
+def hook_state() -> HookState:
+    state: HookState = current_app.extensions["sandbox.hooks"]
+    return state
+
+
+def reset_state() -> None:
+    with store().write() as conn:
+        store().recreate(conn)
+        seed.seed(conn)
+
+
+@admin.post("/reset")
+def reset() -> Response:
+    reset_state()
+    return json_response(None, 204)
+
+
+@admin.get("/requests")
+def list_requests() -> Response:
+    state = hook_state()
+    with state.lock:
+        items = [dict(entry) for entry in state.log]
+    return json_response({"items": items})
+
+
+@admin.delete("/requests")
+def clear_requests() -> Response:
+    state = hook_state()
+    with state.lock:
+        state.log.clear()
+    return json_response(None, 204)
+
+
+@admin.post("/faults")
+def add_fault() -> Response:
+    try:
+        spec = request.get_json(force=True, silent=True)
+        fault = hook_state().add_fault(spec)
+    except FaultSpecError as error:
+        return json_response([str(error)], 400)
+    return json_response({"id": fault.id}, 201)
+
+
+@admin.get("/faults")
+def list_faults() -> Response:
+    state = hook_state()
+    with state.lock:
+        items = [fault.describe() for fault in state.faults]
+    return json_response({"items": items})
+
+
+@admin.delete("/faults")
+def clear_faults() -> Response:
+    state = hook_state()
+    with state.lock:
+        state.faults.clear()
+    return json_response(None, 204)
+
+
+@admin.post("/tokens/expire")
+def expire_tokens() -> Response:
+    with store().write() as conn:
+        auth.expire_all(conn)
+    return json_response(None, 204)

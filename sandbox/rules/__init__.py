@@ -1,0 +1,1 @@
+"""The confd and wazo-auth rules: no HTTP here, only the store and typed errors."""
