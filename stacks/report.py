@@ -230,13 +230,23 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
     for path, kind in entries:
         parts = parse_path(path)
         if any(isinstance(p, str) and p in secret_names for p in parts):
-            old_text: str | None = SECRET
-            new_text: str | None = SECRET
-        else:
-            old = lookup(old_inputs, parts)
-            if old is _MISSING:
-                old = lookup(old_outputs, parts)
-            old_text, new_text = show(old), show(lookup(new_inputs, parts))
+            changes.append(PropertyChange(path, kind, SECRET, SECRET))
+            continue
+        old = lookup(old_inputs, parts)
+        if old is _MISSING:
+            old = lookup(old_outputs, parts)
+        new = lookup(new_inputs, parts)
+        if not isinstance(detailed, dict) or not detailed:
+            # Without a detailed diff (dynamic providers send none), find the changed elements ourselves.
+            for sub_path, sub_old, sub_new in _differences(path, old, new):
+                sub_kind = kind if sub_path == path else ("add" if sub_old is _MISSING else "update")
+                if sub_new is _MISSING:
+                    sub_kind = "delete"
+                elif kind.endswith("-replace") and not sub_kind.endswith("-replace"):
+                    sub_kind += "-replace"
+                changes.append(PropertyChange(sub_path, sub_kind, show(sub_old), show(sub_new)))
+            continue
+        old_text, new_text = show(old), show(new)
         if kind.startswith("add"):
             old_text = None
         elif kind.startswith("delete"):
@@ -247,10 +257,38 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
     return changes
 
 
+def _is_leaf(value: Any) -> bool:
+    """Scalars, and lists of scalars such as PJSIP [key, value] pairs, are shown whole."""
+    if isinstance(value, dict):
+        return False
+    if isinstance(value, list):
+        return all(not isinstance(v, dict | list) for v in value)
+    return True
+
+
+def _differences(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The innermost changed elements between two values, as (path, old, new); _MISSING where absent."""
+    if old == new:
+        return [(path, old, new)] if old is _MISSING else []
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in sorted(set(old) | set(new)):
+            name = str(key)
+            child = f"{path}.{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f'{path}["{name}"]'
+            found += _differences(child, old.get(key, _MISSING), new.get(key, _MISSING))
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and not _is_leaf(old):
+        found = []
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            found += _differences(f"{path}[{index}]", a, b)
+        return found
+    return [(path, old, new)]
+
+
 def created_properties(step: Mapping[str, Any], secret_names: frozenset[str]) -> list[PropertyChange]:
     inputs = mask(_state(step, "newState", "inputs"), secret_names)
     return [
-        PropertyChange(key, "add", None, show(value))
+        PropertyChange(key, "create", None, show(value))
         for key, value in sorted(inputs.items())
         if value is not None and key not in ("__provider",)
     ]
@@ -317,15 +355,15 @@ def _property(change: PropertyChange) -> str:
     name = _code(change.path)
     suffix = " (forces replacement)" if change.replaces else ""
     if change.old is None and change.new is not None:
-        return (
-            f"{name}: {_code(change.new)}{suffix}"
-            if change.kind == "add"
-            else f"{name}: added {_code(change.new)}{suffix}"
-        )
+        if change.kind == "create":
+            return f"{name}: {_code(change.new)}"
+        return f"{name}: added {_code(change.new)}{suffix}"
     if change.new is None and change.old is not None:
         return f"{name}: removed (was {_code(change.old)}){suffix}"
     if change.old is None and change.new is None:
         return f"{name}{suffix}"
+    if change.old == SECRET and change.new == SECRET:
+        return f"{name}: changed (secret, value hidden){suffix}"
     return f"{name}: {_code(change.old or '')} → {_code(change.new or '')}{suffix}"
 
 
