@@ -242,9 +242,14 @@ def hook_state() -> HookState:
 
 
 def reset_state() -> None:
+    """Wipe and re-seed; issued tokens survive, as wazo-auth outlives a wiped confd database."""
     with store().write() as conn:
+        tokens = [tuple(row) for row in conn.execute("SELECT * FROM tokens")]
+        refresh = [tuple(row) for row in conn.execute("SELECT * FROM refresh_tokens")]
         store().recreate(conn)
         seed.seed(conn)
+        conn.executemany("INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tokens)
+        conn.executemany("INSERT INTO refresh_tokens VALUES (?, ?, ?)", refresh)
 
 
 @admin.post("/reset")
