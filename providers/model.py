@@ -50,7 +50,7 @@ PjsipSection = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _is_host(value: str) -> bool:
@@ -343,7 +343,7 @@ class Contexts(_Model):
 class StackConfig(_Model):
     """Everything one stack (one tenant, one environment) declares."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     url: str = Field(description="base URL of the Wazo, e.g. https://wazo.example.com")
     tenant: UUID

@@ -76,18 +76,20 @@ def fail(message: str) -> None:
     raise pulumi.RunError(message)
 
 
-def summary(components: Mapping[str, Any]) -> dict[str, Any]:
+def summary(components: Mapping[str, VoipProviderInterconnect]) -> dict[str, Any]:
     """A readable export: per provider what it created, by the names operators use."""
-    return {
-        name: {
+    result: dict[str, Any] = {}
+    for name, component in components.items():
+        entry: dict[str, Any] = {
             "trunk_id": component.trunk_id,
             "endpoint": component.endpoint_name,
-            "outcall_id": component.outcall_id,
             "dids": component.dids,
             "contexts": component.contexts,
         }
-        for name, component in components.items()
-    }
+        if component.outcall is not None:
+            entry["outcall"] = {"name": component.outcall.name, "id": component.outcall_id}
+        result[name] = entry
+    return result
 
 
 def main() -> None:

@@ -137,7 +137,9 @@ class EngineDouble(mocks.Mocks):
         provider = self._providers.get(serialized)
         if provider is None:
             provider = dill.loads(base64.b64decode(serialized))  # noqa: S301 - our own state
-            provider.configure(ConfigureRequest(DynamicConfig(self.config, "wazo-voip")))
+            # the engine hands every config value over as a string, objects as JSON text
+            config = {key: _as_config_string(value) for key, value in self.config.items()}
+            provider.configure(ConfigureRequest(DynamicConfig(config, "wazo-voip")))
             self._providers[serialized] = provider
         return provider
 
