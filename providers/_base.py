@@ -34,6 +34,7 @@ from providers.confd import (
     ConfdError,
     ConfdMismatch,
     ConfdNotFound,
+    ConfdUncertainWrite,
     configure_from_config,
     connect,
 )
@@ -167,6 +168,8 @@ class ObjectSpec(Spec):
     natural_key: Callable[[Any], dict[str, str]] | None = None
     # what an admin should check when a POST's answer was lost and it could not be verified
     orphan_hint: Callable[[Any], str] = field(default=lambda _args: "")
+    # ids of objects that may be such an orphan (looked up only after a lost answer)
+    suspects: Callable[[ConfdClient, Any], list[str]] = field(default=lambda _client, _args: [])
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,8 @@ class ObjectProvider(_Lifecycle):
                 orphan_hint=spec.orphan_hint(args),
                 redact=spec.redact(args),
             )
+        except ConfdUncertainWrite as error:
+            raise self._uncertain(client, args, error) from None
         except ConfdAlreadyExists as error:
             existing = self._lookup(client, args) if spec.natural_key is not None else None
             if existing is not None and getattr(args, "adopt", False):
@@ -337,6 +342,17 @@ class ObjectProvider(_Lifecycle):
                 path=spec.collection,
             )
         return CreateResult(str(obj[spec.id_key]), outs)
+
+    def _uncertain(
+        self, client: ConfdClient, args: ArgsBase, error: ConfdUncertainWrite
+    ) -> ConfdUncertainWrite:
+        try:
+            suspects = self.spec.suspects(client, args)
+        except ConfdError:
+            suspects = []
+        if suspects:
+            error.summary += f" Possible orphans now in confd: {self.spec.kind} {', '.join(suspects)}."
+        return error
 
     def _adopt(self, client: ConfdClient, args: ArgsBase, existing: dict[str, Any]) -> CreateResult:
         spec = self.spec

@@ -9,6 +9,7 @@ from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from providers._base import ArgsBase, ObjectProvider, ObjectSpec, plain
+from providers.confd import ConfdClient
 
 RANGE_DIGITS = r"^[0-9]{1,16}$"
 
@@ -105,6 +106,11 @@ def _orphan_hint(args: ContextArgs) -> str:
     )
 
 
+def _suspects(client: ConfdClient, args: ContextArgs) -> list[str]:
+    items = client.find("/contexts", label=args.label, type=args.type)
+    return [str(c["id"]) for c in items]
+
+
 SPEC = ObjectSpec(
     kind="context",
     args=ContextArgs,
@@ -115,6 +121,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     orphan_hint=_orphan_hint,
+    suspects=_suspects,
 )
 
 

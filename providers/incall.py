@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from providers._base import ArgsBase, ObjectProvider, ObjectSpec, check_uuid, plain
+from providers.confd import ConfdClient
 
 # confd's rules for destinations (CONTRACT.md 6.12)
 # confd's lookahead is case-sensitive; Asterisk application names are not, so refuse any case
@@ -366,6 +367,16 @@ def _orphan_hint(args: IncallArgs) -> str:
     )
 
 
+def _suspects(client: ConfdClient, args: IncallArgs) -> list[str]:
+    items = client.get("/incalls").get("items", [])
+    wanted = canon_destination(args.destination)
+    return [
+        str(i["id"])
+        for i in items
+        if not i.get("extensions") and canon_destination(i.get("destination")) == wanted
+    ]
+
+
 SPEC = ObjectSpec(
     kind="incall",
     args=IncallArgs,
@@ -375,6 +386,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     orphan_hint=_orphan_hint,
+    suspects=_suspects,
 )
 
 

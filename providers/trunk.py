@@ -9,6 +9,7 @@ from pulumi.dynamic import Resource
 from pydantic import Field, StrictBool, field_validator
 
 from providers._base import ArgsBase, ObjectProvider, ObjectSpec
+from providers.confd import ConfdClient
 
 CONTEXT_NAME_MAX = 79
 
@@ -64,6 +65,16 @@ def _orphan_hint(args: TrunkArgs) -> str:
     )
 
 
+def _suspects(client: ConfdClient, args: TrunkArgs) -> list[str]:
+    filters = {"context": args.context} if args.context else {}
+    items = client.get("/trunks", params=filters).get("items", [])
+    return [
+        str(t["id"])
+        for t in items
+        if not t.get("endpoint_sip") and not t.get("outcalls") and t.get("context") == args.context
+    ]
+
+
 SPEC = ObjectSpec(
     kind="trunk",
     args=TrunkArgs,
@@ -73,6 +84,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     orphan_hint=_orphan_hint,
+    suspects=_suspects,
 )
 
 

@@ -38,6 +38,9 @@ class ConfdError(Exception):
         self.path = path
         super().__init__(self._text())
 
+    def __str__(self) -> str:
+        return self._text()
+
     def _text(self) -> str:
         text = self.summary
         where = " ".join(part for part in (self.method, self.path) if part)
