@@ -449,8 +449,12 @@ class AssociationProvider(_Lifecycle):
         client = connect(args.tenant_uuid)
         client.put(self.spec.path(args), self.spec.body(args))
 
+    def _state(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        # numbers come back from the state as floats (protobuf): 7.0 must not reach a URL
+        return self.spec.args.canonical(_props(props))
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = _props(props)
+        props = self._state(props)
         client = connect(props.get("tenant_uuid"))
         seen = self.spec.observe(client, props)
         if seen is None:
@@ -466,7 +470,7 @@ class AssociationProvider(_Lifecycle):
         return UpdateResult(args.normalized())
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        props = _props(props)
+        props = self._state(props)
         client = connect(props.get("tenant_uuid"))
         try:
             self.spec.remove(client, props)
