@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/actionlint
 
 pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

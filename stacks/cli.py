@@ -243,13 +243,21 @@ def _describe_stack(ref: StackRef) -> dict[str, Any]:
 @click.argument("patterns", nargs=-1)
 @click.option("--env", help="only the stacks of this environment")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--names", is_flag=True, help="only the stack names, one per line")
 @pass_context
-def list_command(state: Context, patterns: Sequence[str], env: str | None, as_json: bool) -> None:
+def list_command(
+    state: Context, patterns: Sequence[str], env: str | None, as_json: bool, names: bool
+) -> None:
     """List the stacks (all, or those matching glob PATTERNS such as 'acme-*').
 
     Shows each stack's tenant, environment, Wazo URL, and the providers and DIDs it declares.
     """
-    rows = [_describe_stack(ref) for ref in select(state.stacks(), patterns, env)]
+    refs = select(state.stacks(), patterns, env)
+    if names:
+        for ref in refs:
+            click.echo(ref.name)
+        return
+    rows = [_describe_stack(ref) for ref in refs]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -461,8 +469,9 @@ def diff_report_command(
     type=click.File("r"),
     help="read the changed paths from this file, one per line (- for stdin), e.g. `git diff --name-only`",
 )
+@click.option("--env", help="only the stacks of this environment")
 @pass_context
-def affected_command(state: Context, paths: Sequence[str], from_file: Any) -> None:
+def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: str | None) -> None:
     """Print the stacks that the changed PATHS touch, one per line.
 
     A stack file touches its own stack; shared code (providers/, __main__.py, Pulumi.yaml,
@@ -472,7 +481,8 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any) -> No
     stacks_dir = (
         state.stacks_dir.relative_to(state.root).as_posix() if state.stacks_dir != state.root else "."
     )
-    for name in affected_module.affected_stacks(changed, state.stacks(), stacks_dir):
+    stacks = select(state.stacks(), (), env)
+    for name in affected_module.affected_stacks(changed, stacks, stacks_dir):
         click.echo(name)
 
 

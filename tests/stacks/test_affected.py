@@ -37,6 +37,14 @@ def test_affected(four: Project, invoke: Invoke, changed: list[str], expected: l
     assert result.stdout.split() == expected
 
 
+def test_affected_filters_by_env(four: Project, invoke: Invoke) -> None:
+    shared = invoke("affected", "--env", "prod", "Pulumi.yaml")
+    own = invoke("affected", "--env", "dev", "stacks/Pulumi.acme-prod.yaml")
+
+    assert shared.stdout.split() == ["acme-prod", "other-prod"]
+    assert own.stdout.split() == []
+
+
 def test_affected_reads_git_diff_output_on_stdin(four: Project, invoke: Invoke) -> None:
     result = invoke("affected", "--from-file", "-", input="stacks/Pulumi.other-dev.yaml\n\nREADME.md\n")
 

@@ -193,6 +193,7 @@ def test_list_filters_by_env_and_glob_and_speaks_json(project: Project, invoke: 
 
     assert [row["stack"] for row in by_env] == ["acme-dev", "other-dev"]
     assert [row["stack"] for row in by_glob] == ["acme-dev", "acme-prod"]
+    assert invoke("list", "--names", "--env", "prod").stdout.split() == ["acme-prod"]
     assert by_env[0]["providers"][0] == {
         "name": "acme-voipco",
         "label": "VoIPCo",
