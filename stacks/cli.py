@@ -116,7 +116,8 @@ def _ask(state: Context, value: Any, flag: str, prompt: str, missing: list[str],
     "--did",
     "dids",
     multiple=True,
-    help="incoming number NUMBER=DESTINATION, e.g. +15551234567=user:alice@acme.example; repeatable",
+    help="incoming number NUMBER=DESTINATION, e.g. +15551234567=user:alice@acme.example, "
+    "+15551234568=hangup:cause=busy; repeatable",
 )
 @click.option("--force", is_flag=True, help="overwrite an existing stack file")
 @pass_context

@@ -16,9 +16,7 @@ from providers.model import NAMESPACE, ConfigError, load_stack_config
 from stacks.stackfile import STACK_NAME, stack_file_name
 
 # Destination types whose target is a confd id: `--did +15551234567=group:1` -> {type: group, group_id: 1}.
-ID_DESTINATIONS = frozenset(
-    {"group", "queue", "ivr", "voicemail", "conference", "switchboard", "outcall", "application"}
-)
+ID_DESTINATIONS = frozenset({"group", "queue", "ivr", "voicemail", "conference", "outcall"})
 
 
 class ScaffoldError(ValueError):
@@ -78,26 +76,40 @@ def parse_pattern(text: str) -> dict[str, Any]:
     return pattern
 
 
+def _scalar(text: str) -> Any:
+    return int(text) if text.isdigit() else text
+
+
 def parse_destination(text: str) -> dict[str, Any]:
-    """`user:alice@acme.example`, `user:3`, `group:1`, `hangup`, `none` -> an incall destination."""
-    kind, sep, target = text.partition(":")
+    """An incall destination from `TYPE[:TARGET]`; the stack models then check it as confd would.
+
+    `user:alice@acme.example`, `user:3`, `group:1` (any type with a `<type>_id`), `none`, and the
+    general form `TYPE:KEY=VALUE,...`, e.g. `hangup:cause=busy` or `queue:queue_id=1,ring_time=20`.
+    """
+    kind, _, target = text.strip().partition(":")
+    if not kind:
+        raise ScaffoldError(f"destination {text!r}: write TYPE[:TARGET], e.g. user:alice@acme.example")
+    if not target:
+        return {"type": kind}
+    if "=" in target:
+        destination: dict[str, Any] = {"type": kind}
+        for pair in target.split(","):
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise ScaffoldError(f"destination {text!r}: write TYPE:KEY=VALUE,KEY=VALUE")
+            destination[key.strip()] = _scalar(value.strip())
+        return destination
     if kind == "user":
-        if not target:
-            raise ScaffoldError(f"destination {text!r}: write user:<email> or user:<id>")
         return (
             {"type": "user", "user_id": int(target)}
             if target.isdigit()
             else {"type": "user", "user_email": target}
         )
-    if kind in ID_DESTINATIONS:
-        if not target.isdigit():
-            raise ScaffoldError(f"destination {text!r}: write {kind}:<id>")
+    if kind in ID_DESTINATIONS and target.isdigit():
         return {"type": kind, f"{kind}_id": int(target)}
-    if kind in ("hangup", "none") and not sep:
-        return {"type": kind}
     raise ScaffoldError(
-        f"destination {text!r}: use user:<email|id>, hangup, none or one of "
-        f"{', '.join(sorted(ID_DESTINATIONS))} as <type>:<id>"
+        f"destination {text!r}: use user:<email|id>, <type>:<id> for {', '.join(sorted(ID_DESTINATIONS))}, "
+        "or TYPE:KEY=VALUE,... (e.g. hangup:cause=busy)"
     )
 
 

@@ -33,6 +33,7 @@ FLAGS = [
     "--pattern", "_00.",
     "--did", "+15551234567=user:alice@acme.example",
     "--did", "+15551234568=group:1",
+    "--did", "+15551234569=hangup:cause=busy",
 ]  # fmt: skip
 
 
@@ -60,6 +61,7 @@ def test_new_without_cli_writes_a_valid_file_and_prints_the_exact_commands(
     assert provider["incoming"] == [
         {"did": "+15551234567", "destination": {"type": "user", "user_email": "alice@acme.example"}},
         {"did": "+15551234568", "destination": {"type": "group", "group_id": 1}},
+        {"did": "+15551234569", "destination": {"type": "hangup", "cause": "busy"}},
     ]
     # The file is what the models accept once the CLI has added the secrets.
     values = {key.removeprefix("wazo-voip:"): value for key, value in config.items()}
@@ -88,6 +90,16 @@ def test_new_refuses_invalid_answers_and_writes_nothing(project: Project, invoke
     assert "wazo-voip:providers[0].incoming[0].did: is not an E.164 number" in result.output
     assert not list(project.stacks.iterdir())
     assert PROVIDER_SECRET not in result.output
+
+
+def test_new_lets_the_models_check_destinations(project: Project, invoke: Invoke) -> None:
+    flags = [f if f != "+15551234569=hangup:cause=busy" else "+15551234569=hangup" for f in FLAGS]
+
+    result = invoke(*flags)
+
+    assert result.exit_code == 1
+    assert "wazo-voip:providers[0].incoming[2].destination:" in result.output
+    assert not list(project.stacks.iterdir())
 
 
 def test_new_names_the_missing_flags_when_not_interactive(project: Project, invoke: Invoke) -> None:
