@@ -341,3 +341,8 @@ def test_lifecycle(acme, admin, resource):
     scenario.gone(again.id, again.outs or {})
     gone = provider.read(again.id, again.outs or {})
     assert gone.id == ""
+
+    # every confd request carried the tenant
+    confd = [item for item in sandbox.requests() if item["path"].startswith(CONFD)]
+    assert confd
+    assert {item["tenant"] for item in confd} == {ACME}
