@@ -6,7 +6,7 @@ VENV := venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint pytest sandbox clean
+.PHONY: venv demo stop test lint pytest sandbox clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ sandbox: $(STAMP)
 	$(PY) -m sandbox --port 9486 --state .sandbox/state.db
 
 demo: $(STAMP)
-	./scripts/demo
+	$(PY) -m stacks demo
+
+stop: $(STAMP)
+	$(PY) -m stacks demo --stop
 
 clean:
 	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -487,5 +487,78 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: 
         click.echo(name)
 
 
+# --- show, demo ------------------------------------------------------------------------------------
+
+
+@cli.command("show")
+@click.argument("stack")
+@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (or env WAZO_PASSWORD)")
+@click.option("--token", envvar="WAZO_TOKEN", help="a wazo-auth token instead (or env WAZO_TOKEN)")
+@pass_context
+def show_command(state: Context, stack: str, password: str | None, token: str | None) -> None:
+    """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only)."""
+    from providers.confd import ConfdError, Settings, connect
+    from stacks.show import tenant_report
+
+    refs = select(state.stacks(), (stack,), None)
+    if not refs:
+        raise click.ClickException(f"no stack named {stack!r} in {state.stacks_dir}")
+    values = read_stack_file(refs[0]).values
+    url, tenant = values.get("url"), values.get("tenant")
+    if not url or not tenant:
+        raise click.ClickException(f"{refs[0].path.name} sets no wazo-voip:url or wazo-voip:tenant")
+    settings = Settings(
+        url=str(url),
+        username=values.get("username") or None,
+        password=password,
+        token=token,
+        insecure=str(values.get("insecure", "false")).lower() == "true",
+    )
+    try:
+        click.echo(f"Tenant {tenant} on {url}")
+        for line in tenant_report(connect(str(tenant), settings)):
+            click.echo(line)
+    except ConfdError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@cli.command("demo")
+@click.option("--port", default=9486, show_default=True, help="the sandbox's port")
+@click.option("--stop", is_flag=True, help="stop the sandbox the demo started, and exit")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="where the sandbox's and Pulumi's local state go (default: .sandbox/ in the project)",
+)
+@pass_context
+def demo_command(state: Context, port: int, stop: bool, state_dir: Path | None) -> None:
+    """Start the sandbox, deploy the acme-dev stack to it with the Pulumi CLI, show the tenant."""
+    from providers.confd import Settings, connect
+    from stacks.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERNAME, Demo, DemoError
+    from stacks.show import tenant_report
+
+    demo = Demo(root=state.root, port=port, state_dir=state_dir, which=state.which, echo=click.echo)
+    if stop:
+        click.echo("Stopped the sandbox." if demo.stop_sandbox() else "No sandbox started by the demo runs.")
+        return
+    fleet_check = check_fleet(state.stacks())
+    for finding in fleet_check.errors:
+        click.echo(str(finding), err=True)
+    if fleet_check.errors:
+        raise SystemExit(1)
+    click.echo(f"Checked {len(state.stacks())} stack files offline: no error.")
+    try:
+        code = demo.run()
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
+    if code == 0:
+        client = connect(DEMO_TENANT, Settings(url=demo.url, username=DEMO_USERNAME, password=DEMO_PASSWORD))
+        click.echo(f"\nWhat the acme tenant now holds ({demo.url}):")
+        for line in tenant_report(client):
+            click.echo(line)
+    raise SystemExit(code)
+
+
 def main() -> None:
     cli(prog_name="python -m stacks")
