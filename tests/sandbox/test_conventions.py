@@ -114,7 +114,7 @@ def test_total_counts_before_limit_offset_transcript_166_167(acme: Api) -> None:
     assert [e["exten"] for e in tail] == ["_5."]
     assert_list(acme.get("extensions", params={"offset": 10}), 5)
     assert [
-        e["exten"] for e in assert_list(acme.get("extensions", params={"search": "3", "limit": 1}), 1)
+        e["exten"] for e in assert_list(acme.get("extensions", params={"search": "_3", "limit": 1}), 1)
     ] == ["_3."]
 
 
