@@ -372,3 +372,26 @@ def test_recurse_lists_sub_tenants(master: Api) -> None:
     assert_list(master.get("contexts"), 0)
     items = assert_list(master.get("contexts", params={"recurse": "true"}), 6)
     assert {item["tenant_uuid"] for item in items} == {ACME, OTHER}
+
+
+# -- ranges listing ----------------------------------------------------------------------------------
+def test_incall_ranges_listing_uses_last_did_length_digits(acme: Api) -> None:
+    """CONTRACT 6.2: /ranges/incall lists the last `did_length` digits of the bounds; `available`
+    (the default) removes numbers used by extensions of the context and splits the range."""
+    incall = context(acme, "incall")
+    path = f"contexts/{incall['id']}/ranges/incall"
+    whole = [{"start": "5551230000", "end": "5551239999"}]
+    assert assert_list(acme.get(path, params={"availability": "all"}), 1) == whole
+    assert assert_list(acme.get(path), 1) == whole
+    new_extension(acme, "5551234567", "incall")
+    split = [{"start": "5551230000", "end": "5551234566"}, {"start": "5551234568", "end": "5551239999"}]
+    assert assert_list(acme.get(path), 2) == split
+    assert assert_list(acme.get(path, params={"availability": "available"}), 2) == split
+    assert assert_list(acme.get(path, params={"availability": "all"}), 1) == whole
+
+
+def test_user_ranges_listing(acme: Api) -> None:
+    """CONTRACT 6.2: /ranges/user lists the user ranges (whole bounds)."""
+    internal = context(acme, "internal")
+    items = assert_list(acme.get(f"contexts/{internal['id']}/ranges/user", params={"availability": "all"}), 1)
+    assert items == [{"start": "1000", "end": "1999"}]

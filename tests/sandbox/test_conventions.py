@@ -335,3 +335,12 @@ def test_unknown_route_is_404(acme: Api) -> None:
     """CONTRACT 1: a path that matches no route is 404."""
     assert acme.get("no-such-resource").status_code == 404
     assert_error_startswith(acme.get("trunks/999999"), 404, "Resource Not Found - ")
+
+
+def test_api_spec_open_without_token(acme: Api) -> None:
+    """Key finding 1, transcript #160; CONTRACT 1, 9.5: /api/api.yml is the one open route, and a
+    PJSIP-generation spec has /endpoints/sip/templates and no /registers/sip."""
+    response = httpx.get(acme.url("api/api.yml"), timeout=15)
+    assert response.status_code == 200, response.text
+    assert "/endpoints/sip/templates" in response.text
+    assert "/registers/sip" not in response.text

@@ -632,3 +632,15 @@ def test_read_only_fields_dropped(acme: Api) -> None:
     assert created["tenant_uuid"] == ACME
     assert created["trunk"] is None
     assert created["line"] is None
+
+
+def test_asterisk_id(acme: Api) -> None:
+    """CONTRACT 6.4: asterisk_id string <= 1024 or null; exact list filter."""
+    created = acme.create("endpoints/sip", {"asterisk_id": "ast-1"})
+    assert created["asterisk_id"] == "ast-1"
+    assert [
+        e["uuid"] for e in assert_list(acme.get("endpoints/sip", params={"asterisk_id": "ast-1"}), 1)
+    ] == [created["uuid"]]
+    check_bogus_field_returns_error(acme, "POST", "endpoints/sip", "asterisk_id", "x" * 1025, None)
+    acme.ok_put(f"endpoints/sip/{created['uuid']}", {"asterisk_id": None})
+    assert acme.ok_get(f"endpoints/sip/{created['uuid']}")["asterisk_id"] is None

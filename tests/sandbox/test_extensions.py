@@ -469,3 +469,16 @@ def test_default_order_exten_string_and_filters(acme: Api) -> None:
     assert [e["exten"] for e in desc] == ["_418.", "_1555123XXXX", "418."]
     both = {"exten": "15551234567", "context": context(acme, "incall")["name"], "type": "incall"}
     assert_list(acme.get("extensions", params=both), 1)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("true", True), (0, False), (1, True)])
+def test_enabled_is_a_plain_boolean(acme: Api, value: Any, expected: bool) -> None:
+    """CONTRACT 6.10 (`enabled` boolean, not strict), 4.2: plain booleans accept truthy/falsy strings."""
+    body = {"exten": "_418.", "context": context(acme, "outcall")["name"], "enabled": value}
+    assert acme.create("extensions", body)["enabled"] is expected
+
+
+def test_enabled_rejects_non_boolean(acme: Api) -> None:
+    """CONTRACT 4.2: a value that is no boolean at all -> Not a valid boolean."""
+    body = {"exten": "_418.", "context": context(acme, "outcall")["name"], "enabled": "maybe"}
+    assert_error(acme.post("extensions", body), 400, input_error("enabled", "Not a valid boolean."))
