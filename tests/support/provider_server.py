@@ -48,8 +48,12 @@ _CALL_TIMEOUT = 60.0
 class ProviderServer:
     """`python -m pulumi.dynamic` in a subprocess, with a gRPC stub on its port."""
 
-    def __init__(self, python: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, python: Path | None = None, env: Mapping[str, str] | None = None, cwd: Path = ROOT
+    ) -> None:
         self.python = python or (VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+        # the program's directory: `python -m` puts it first on sys.path, so `providers` is found there
+        self.cwd = cwd
         # The engine passes its own environment on; WAZO_* variables are dropped so that the
         # provider's settings can only come from Configure (a fallback must not hide a bug).
         base = {k: v for k, v in os.environ.items() if not k.startswith("WAZO_")}
@@ -63,7 +67,7 @@ class ProviderServer:
     def start(self) -> ProviderServer:
         self._proc = subprocess.Popen(
             [str(self.python), "-m", "pulumi.dynamic"],
-            cwd=ROOT,
+            cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
