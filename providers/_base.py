@@ -35,6 +35,7 @@ from providers.confd import (
     ConfdMismatch,
     ConfdNotFound,
     ConfdUncertainWrite,
+    ConfdValidationError,
     configure_from_config,
     connect,
 )
@@ -315,7 +316,10 @@ class ObjectProvider(_Lifecycle):
             )
         except ConfdUncertainWrite as error:
             raise self._uncertain(client, args, error) from None
-        except ConfdAlreadyExists as error:
+        except ConfdValidationError as error:
+            if not isinstance(error, ConfdAlreadyExists):
+                error.summary = f"confd refused to create the {spec.kind}"
+                raise
             existing = self._lookup(client, args) if spec.natural_key is not None else None
             if existing is not None and getattr(args, "adopt", False):
                 return self._adopt(client, args, existing)
@@ -424,7 +428,10 @@ class ObjectProvider(_Lifecycle):
         except ConfdNotFound as error:
             error.summary = f"the {spec.kind} {id_} no longer exists: run `pulumi refresh`, then `up`"
             raise
-        computed = {name: olds.get(name) for name in (spec.id_output, *spec.extra_outputs)}
+        except ConfdValidationError as error:
+            error.summary = f"confd refused to update the {spec.kind} {id_}"
+            raise
+        computed = {name: plain(olds.get(name)) for name in (spec.id_output, *spec.extra_outputs)}
         return UpdateResult({**args.normalized(), **computed})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -433,6 +440,12 @@ class ObjectProvider(_Lifecycle):
             client.delete(self._item(id_))
         except ConfdNotFound:
             log.info("%s %s was already gone", self.spec.kind, id_)
+        except ConfdValidationError as error:
+            error.summary = (
+                f"confd refused to delete the {self.spec.kind} {id_} (objects still attached to it must "
+                f"be unlinked first)"
+            )
+            raise
 
 
 class AssociationProvider(_Lifecycle):
@@ -447,7 +460,14 @@ class AssociationProvider(_Lifecycle):
 
     def _link(self, args: ArgsBase) -> None:
         client = connect(args.tenant_uuid)
-        client.put(self.spec.path(args), self.spec.body(args))
+        try:
+            client.put(self.spec.path(args), self.spec.body(args))
+        except ConfdNotFound as error:
+            error.summary = f"cannot make the {self.spec.kind}: one of its objects does not exist"
+            raise
+        except ConfdValidationError as error:
+            error.summary = f"confd refused the {self.spec.kind}"
+            raise
 
     def _state(self, props: Mapping[str, Any]) -> dict[str, Any]:
         # numbers come back from the state as floats (protobuf): 7.0 must not reach a URL

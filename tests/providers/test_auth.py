@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from pulumi.dynamic import ConfigureRequest
@@ -46,6 +47,31 @@ def test_an_expired_token_is_renewed_once_mid_run(acme):
     seq = acme.last_seq()
     provider.delete(created.id, created.outs)
     assert [m for m, _ in writes(acme.requests(since=seq))] == ["DELETE"]
+
+
+def test_a_token_is_renewed_before_it_expires(acme):
+    configure(Settings(url=acme.url, username="acme-admin", password="acme-secret", token_lifetime=2))
+    provider = TrunkProvider()
+    created = provider.create(TRUNK)
+    time.sleep(2.0)
+    provider.read(created.id, created.outs)
+    log = acme.requests()
+    assert [(i["method"], i["status"]) for i in log] == [
+        ("POST", 200),
+        ("POST", 201),
+        ("POST", 200),
+        ("GET", 200),
+    ]
+    assert log[2]["path"] == TOKEN_PATH  # renewed ahead of time: confd never saw the old token expire
+
+
+def test_a_bad_ca_bundle_is_reported_before_any_connection():
+    configure(Settings(url="https://127.0.0.1:1", token="t", ca_bundle="/nonexistent/ca.pem"))
+    try:
+        with pytest.raises(ConfdError, match=r"cannot load the CA bundle .*wazo-voip:caBundle"):
+            TrunkProvider().read("1", TRUNK)
+    finally:
+        configure(None)
 
 
 def test_one_token_serves_a_whole_run(acme):

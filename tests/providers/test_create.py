@@ -20,6 +20,7 @@ from tests.providers.conftest import aim
 from tests.providers.support import (
     ACME,
     CONFD,
+    INCALL_CTX,
     OUTCALL_CTX,
     SIP_PASSWORD,
     TOKEN_PATH,
@@ -157,3 +158,33 @@ def test_four_threads_share_one_token(acme, admin):
     log = writes(acme.requests())
     assert log.count(("POST", TOKEN_PATH)) == 2  # one for the test's admin client, one shared by 4 threads
     assert log.count(("POST", f"{CONFD}/trunks")) == 4
+
+
+def test_confd_refusals_say_what_was_refused_and_keep_confds_words(acme, admin):
+    from providers.confd import ConfdValidationError
+    from providers.incall_extension import IncallExtensionProvider
+
+    extension = ExtensionProvider().create(
+        {"tenant_uuid": ACME, "exten": "15551230007", "context": INCALL_CTX}
+    )
+    incall = admin.post("/incalls", {"destination": {"type": "none"}})
+    IncallExtensionProvider().create(
+        {"tenant_uuid": ACME, "incall_id": incall["id"], "extension_id": int(extension.id)}
+    )
+    with pytest.raises(ConfdValidationError) as caught:
+        ExtensionProvider().delete(extension.id, extension.outs or {})
+    assert f"confd refused to delete the extension {extension.id}" in str(caught.value)
+    assert "is associated with a incall" in str(caught.value)
+
+    trunk = TrunkProvider().create(VALID["trunk"])
+    first = EndpointSipProvider().create(endpoint_inputs("first"))
+    second = EndpointSipProvider().create(endpoint_inputs("second"))
+    TrunkEndpointSipProvider().create(
+        {"tenant_uuid": ACME, "trunk_id": int(trunk.id), "endpoint_uuid": first.id}
+    )
+    with pytest.raises(ConfdValidationError) as caught:
+        TrunkEndpointSipProvider().create(
+            {"tenant_uuid": ACME, "trunk_id": int(trunk.id), "endpoint_uuid": second.id}
+        )
+    assert "confd refused the trunk/SIP endpoint link" in str(caught.value)
+    assert "Trunk is associated with a Endpoint" in str(caught.value)
