@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
 from sandbox import errors
@@ -95,6 +97,29 @@ def render_auth_error(error: errors.AuthError) -> Response:
 
 def list_args() -> Any:
     return parse_list_params(request.args.to_dict(flat=True))
+
+
+# -- the API spec (the one route without authentication) -----------------------------------
+
+
+@confd.get("/api/api.yml")
+def api_spec() -> Response:
+    """A reduced spec: enough to tell the PJSIP generation (`/endpoints/sip/templates`) apart."""
+    paths: dict[str, dict[str, dict[str, str]]] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith(CONFD_PREFIX) or rule.rule.endswith("/api/api.yml"):
+            continue
+        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(CONFD_PREFIX) :])
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = {"summary": rule.endpoint}
+    spec = {
+        "swagger": "2.0",
+        "info": {"title": "wazo-confd", "version": "1.1"},
+        "basePath": CONFD_PREFIX,
+        "schemes": ["http"],
+        "paths": dict(sorted(paths.items())),
+    }
+    return Response(yaml.safe_dump(spec), mimetype="application/x-yaml")
 
 
 # -- infos, tenants -------------------------------------------------------------------------

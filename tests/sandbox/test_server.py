@@ -56,7 +56,9 @@ def test_every_seeded_tenant_answers(clean_sandbox: SandboxProcess) -> None:
 
 def _build_everything(client: httpx.Client) -> dict[str, str]:
     """One object of every kind, linked together; returns the paths to read back."""
-    template = client.get("/endpoints/sip/templates", params={"label": "registration_trunk"}).json()["items"][0]
+    template = client.get("/endpoints/sip/templates", params={"label": "registration_trunk"}).json()["items"][
+        0
+    ]
     endpoint = client.post(
         "/endpoints/sip",
         json={
@@ -75,7 +77,9 @@ def _build_everything(client: httpx.Client) -> dict[str, str]:
     outcall = client.post("/outcalls", json={"name": "persist-out", "ring_time": 20})
     assert outcall.status_code == 201, outcall.text
     outcall_id = outcall.json()["id"]
-    assert client.put(f"/outcalls/{outcall_id}/trunks", json={"trunks": [{"id": trunk_id}]}).status_code == 204
+    assert (
+        client.put(f"/outcalls/{outcall_id}/trunks", json={"trunks": [{"id": trunk_id}]}).status_code == 204
+    )
     pattern = client.post("/extensions", json={"exten": "_1NXXNXXXXXX", "context": OUTCALL_CONTEXT})
     assert pattern.status_code == 201, pattern.text
     pattern_id = pattern.json()["id"]
@@ -180,7 +184,8 @@ def test_twenty_clients_creating_the_same_extension_make_exactly_one(clean_sandb
     for response in responses:
         if response.status_code == 400:
             assert response.json() == [
-                f"Resource Error - Extension already exists ('exten': '_9XXX', 'context': '{OUTCALL_CONTEXT}')"
+                "Resource Error - Extension already exists"
+                f" ('exten': '_9XXX', 'context': '{OUTCALL_CONTEXT}')"
             ]
     with acme(clean_sandbox) as client:
         assert count(client, "/extensions", exten="_9XXX", context=OUTCALL_CONTEXT) == 1
@@ -199,7 +204,9 @@ def test_twenty_clients_creating_different_extensions_all_succeed(clean_sandbox:
     assert listed["total"] == 20
 
 
-def test_concurrent_outcalls_with_one_name_across_tenants_make_exactly_one(clean_sandbox: SandboxProcess) -> None:
+def test_concurrent_outcalls_with_one_name_across_tenants_make_exactly_one(
+    clean_sandbox: SandboxProcess,
+) -> None:
     tokens = [
         (clean_sandbox.token("acme-admin", "acme-secret"), seed.ACME_TENANT),
         (clean_sandbox.token("other-admin", "other-secret"), seed.OTHER_TENANT),
@@ -262,7 +269,9 @@ def test_request_log_records_every_api_request_in_order(clean_sandbox: SandboxPr
 
 def test_status_fault_before_answers_without_processing(clean_sandbox: SandboxProcess) -> None:
     with acme(clean_sandbox) as client:
-        fault = clean_sandbox.fault(method="POST", path="/api/confd/1.1/outcalls", action="status", status=503)
+        fault = clean_sandbox.fault(
+            method="POST", path="/api/confd/1.1/outcalls", action="status", status=503
+        )
         response = client.post("/outcalls", json={"name": "never-made"})
         assert response.status_code == 503
         assert response.json() == ["Sandbox injected fault"]
@@ -343,6 +352,13 @@ def test_a_bad_fault_spec_is_refused(clean_sandbox: SandboxProcess) -> None:
     for spec in ({"action": "explode"}, {"path": "("}, {"phase": "later"}, {"times": "x"}):
         response = httpx.post(f"{clean_sandbox.url}/_sandbox/faults", json=spec)
         assert response.status_code == 400, spec
+
+
+def test_the_api_spec_needs_no_token_and_shows_the_pjsip_generation(sandbox: SandboxProcess) -> None:
+    response = httpx.get(f"{sandbox.confd_url}/api/api.yml")
+    assert response.status_code == 200
+    assert "/endpoints/sip/templates:" in response.text
+    assert "/registers/sip" not in response.text
 
 
 def test_auth_requests_can_fail_too(clean_sandbox: SandboxProcess) -> None:
