@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
+from pulumi.runtime import rpc
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from providers.confd import (
@@ -52,7 +53,7 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 def contains_unknown(value: Any) -> bool:
     """True when a preview has not resolved this value (or something inside it) yet."""
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) or value == rpc.UNKNOWN:
         return True
     if isinstance(value, Mapping):
         return any(contains_unknown(v) for v in value.values())

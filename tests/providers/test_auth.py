@@ -32,7 +32,7 @@ def test_an_expired_token_is_renewed_once_mid_run(acme):
     created = provider.create(TRUNK)
     acme.expire_tokens()
     seq = acme.last_seq()
-    read = provider.read(created.id, created.outs)
+    read = provider.read(created.id, (created.outs or {}))
     assert read.id == created.id
     log = acme.requests(since=seq)
     assert [
@@ -45,7 +45,7 @@ def test_an_expired_token_is_renewed_once_mid_run(acme):
     ]
     # and the renewed token serves the rest of the run
     seq = acme.last_seq()
-    provider.delete(created.id, created.outs)
+    provider.delete(created.id, (created.outs or {}))
     assert [m for m, _ in writes(acme.requests(since=seq))] == ["DELETE"]
 
 
@@ -54,7 +54,7 @@ def test_a_token_is_renewed_before_it_expires(acme):
     provider = TrunkProvider()
     created = provider.create(TRUNK)
     time.sleep(2.0)
-    provider.read(created.id, created.outs)
+    provider.read(created.id, (created.outs or {}))
     log = acme.requests()
     assert [(i["method"], i["status"]) for i in log] == [
         ("POST", 200),
@@ -79,7 +79,7 @@ def test_one_token_serves_a_whole_run(acme):
     seq = acme.last_seq()
     made = [trunk.create(TRUNK), trunk.create(TRUNK), endpoint.create(endpoint_inputs())]
     for result, provider in zip(made, (trunk, trunk, endpoint), strict=True):
-        provider.read(result.id, result.outs)
+        provider.read(result.id, (result.outs or {}))
     log = writes(acme.requests(since=seq))
     assert log.count(("POST", TOKEN_PATH)) == 1
     assert log[0] == ("POST", TOKEN_PATH)
@@ -124,7 +124,7 @@ def test_a_static_token_is_used_as_is_and_not_renewed(acme):
     assert writes(acme.requests(since=seq)) == [("POST", "/api/confd/1.1/trunks")]
     acme.expire_tokens()
     with pytest.raises(ConfdAuthError) as caught:
-        TrunkProvider().read(created.id, created.outs)
+        TrunkProvider().read(created.id, (created.outs or {}))
     assert "the static token" in str(caught.value)
     assert token not in str(caught.value)
 
@@ -185,25 +185,25 @@ def test_no_secret_in_any_log_line_or_error(acme, caplog):
     texts: list[str] = []
     endpoint = EndpointSipProvider()
     created = endpoint.create(endpoint_inputs())
-    endpoint.read(created.id, created.outs)
+    endpoint.read(created.id, (created.outs or {}))
     news = endpoint_inputs()
     news["auth_section_options"] = [["username", "in"], ["password", SIP_PASSWORD + "-in"]]
-    endpoint.update(created.id, created.outs, news)
+    endpoint.update(created.id, (created.outs or {}), news)
     with pytest.raises(ConfdAlreadyExists) as exists:
         endpoint.create(endpoint_inputs())
     texts.append(str(exists.value))
     tokens = [issued.token for issued in TOKENS._issued.values()]
     acme.expire_tokens()
-    endpoint.read(created.id, created.outs)
+    endpoint.read(created.id, (created.outs or {}))
     tokens += [issued.token for issued in TOKENS._issued.values()]
     aim(acme, "acme-noacl", "noacl-secret")
     with pytest.raises(ConfdError) as noacl:
-        endpoint.read(created.id, created.outs)
+        endpoint.read(created.id, (created.outs or {}))
     texts.append(str(noacl.value))
     tokens += [issued.token for issued in TOKENS._issued.values()]
     aim(acme, "acme-admin", "wrong-secret")
     with pytest.raises(ConfdError) as wrong:
-        endpoint.read(created.id, created.outs)
+        endpoint.read(created.id, (created.outs or {}))
     texts.append(str(wrong.value))
     texts += [record.getMessage() for record in caplog.records]
     texts += [str(record.args) for record in caplog.records]

@@ -191,3 +191,10 @@ def test_exten_rules_follow_the_context_type():
     out = {"tenant_uuid": ACME, "context": OUTCALL_CTX}
     assert check({}, {**out, "exten": "_+1NXXNXXXXXX"}).failures == []
     assert check({}, {**out, "exten": "+15551234567"}).failures == []
+
+
+def test_the_wire_form_of_unknown_is_tolerated_too():
+    from pulumi.runtime import rpc
+
+    news = {**VALID["trunk_endpoint"], "trunk_id": rpc.UNKNOWN}
+    assert PROVIDERS["trunk_endpoint"]().check({}, news).failures == []

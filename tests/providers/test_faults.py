@@ -141,13 +141,13 @@ def test_idempotent_requests_are_retried(acme, admin, method, fault):
     acme.fault(method=method, path=re.escape(item), **fault)
     seq = acme.last_seq()
     if method == "GET":
-        assert provider.read(created.id, created.outs).outs == created.outs
+        assert provider.read(created.id, (created.outs or {})).outs == (created.outs or {})
     elif method == "PUT":
         news = {**provider.check({}, VALID["outcall"]).inputs, "description": "retried"}
-        provider.update(created.id, created.outs, news)
+        provider.update(created.id, (created.outs or {}), news)
         assert admin.get(f"/outcalls/{created.id}")["description"] == "retried"
     else:
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, (created.outs or {}))
         assert admin.count("/outcalls") == 0
     sent = [w for w in writes(acme.requests(since=seq)) if w == (method, item)]
     assert len(sent) == fault["times"] + 1
@@ -158,7 +158,7 @@ def test_retries_give_up_with_a_clear_error(acme):
     created = provider.create(VALID["outcall"])
     acme.fault(method="GET", path=".*", times=10, action="status", status=503)
     with pytest.raises(ConfdServerError) as caught:
-        provider.read(created.id, created.outs)
+        provider.read(created.id, (created.outs or {}))
     assert "HTTP 503" in str(caught.value)
     assert "Sandbox injected fault" in str(caught.value)
 
@@ -170,4 +170,4 @@ def test_a_slow_answer_times_out_and_is_retried(acme):
     provider = OutcallProvider()
     created = provider.create(VALID["outcall"])
     acme.fault(method="GET", path=".*/outcalls/.*", times=1, action="delay", delay=1.5)
-    assert provider.read(created.id, created.outs).id == created.id
+    assert provider.read(created.id, (created.outs or {})).id == created.id

@@ -285,7 +285,7 @@ def test_lifecycle(acme, admin, resource):
     assert writes(log)[0] == ("POST", TOKEN_PATH)
     _assert_calls(log[1:], scenario.create_writes)
     assert created.id
-    outs = created.outs
+    outs = created.outs or {}
     assert outs is not None
     for name, value in inputs.items():
         assert outs[name] == value, name
@@ -295,9 +295,9 @@ def test_lifecycle(acme, admin, resource):
     read = provider.read(created.id, {**outs, PROVIDER_KEY: "x"})
     assert [item["method"] for item in sandbox.requests(since=seq)] == ["GET"]
     assert read.id == created.id
-    assert read.outs == outs
+    assert (read.outs or {}) == outs
     seq = sandbox.last_seq()
-    result = provider.diff(created.id, read.outs, inputs)
+    result = provider.diff(created.id, (read.outs or {}), inputs)
     assert result.changes is False
     assert sandbox.requests(since=seq) == []
 
@@ -312,21 +312,21 @@ def test_lifecycle(acme, admin, resource):
         assert [item["method"] for item in sandbox.requests(since=seq)] == ["PUT"], name
         assert updated.outs is not None
         assert set(updated.outs) == set(outs), name
-        outs, inputs = updated.outs, news
+        outs, inputs = (updated.outs or {}), news
         read = provider.read(created.id, {**outs, PROVIDER_KEY: "x"})
-        assert read.outs == outs, name
-        assert provider.diff(created.id, read.outs, inputs).changes is False, name
+        assert (read.outs or {}) == outs, name
+        assert provider.diff(created.id, (read.outs or {}), inputs).changes is False, name
 
     # an out-of-band change is seen by read, and diff then wants to put it back
     if scenario.drift is not None:
         scenario.drift(created.id, outs)
         read = provider.read(created.id, outs)
         assert read.id == created.id
-        assert read.outs[scenario.drift_field] != outs[scenario.drift_field]
-        result = provider.diff(created.id, read.outs, inputs)
+        assert (read.outs or {})[scenario.drift_field] != outs[scenario.drift_field]
+        result = provider.diff(created.id, (read.outs or {}), inputs)
         assert result.changes is True
         assert result.replaces == []
-        provider.update(created.id, read.outs, inputs)
+        provider.update(created.id, (read.outs or {}), inputs)
         assert provider.read(created.id, outs).outs == outs
 
     # delete, twice: the second finds nothing and is still a success
