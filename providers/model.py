@@ -352,6 +352,12 @@ class StackConfig(_Model):
     token: SecretStr | None = Field(default=None, description="a wazo-auth token instead of a password")
     ca_bundle: str | None = Field(default=None, alias="caBundle", description="CA bundle for TLS")
     insecure: bool = Field(default=False, description="allow credentials over plain http to a remote host")
+    confd_url: str | None = Field(
+        default=None, alias="confdUrl", description="confd base URL, if not <url>/api/confd/1.1"
+    )
+    auth_url: str | None = Field(
+        default=None, alias="authUrl", description="wazo-auth base URL, if not <url>/api/auth/0.1"
+    )
     contexts: Contexts = Contexts()
     providers: list[Provider] = Field(min_length=1)
 
