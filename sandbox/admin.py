@@ -185,8 +185,7 @@ class HookMiddleware:
                 entry["status"] = fault.status
                 return self._injected(fault.status, start_response)
             if fault.action == "drop":
-                _drop(environ)
-                return []
+                return self._dropped(environ, start_response)
             time.sleep(fault.delay)
 
         captured: dict[str, Any] = {}
@@ -212,13 +211,20 @@ class HookMiddleware:
                 entry["status"] = fault.status
                 return self._injected(fault.status, start_response)
             if fault.action == "drop":
-                _drop(environ)
-                return []
+                return self._dropped(environ, start_response)
             time.sleep(fault.delay)
 
         entry["status"] = int(captured["status"].split(" ", 1)[0])
         start_response(captured["status"], captured["headers"])
         return [body]
+
+    @staticmethod
+    def _dropped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        _drop(environ)
+        # werkzeug now fails to write the status line on the closed socket and treats that as a
+        # client disconnect: nothing at all reaches the client
+        start_response("500 INTERNAL SERVER ERROR", [("Content-Length", "0")])
+        return []
 
     @staticmethod
     def _injected(status: int, start_response: StartResponse) -> Iterable[bytes]:
