@@ -320,11 +320,11 @@ def _outcall_extension_seen(admin: Admin, id_: str, outs: dict[str, Any]) -> dic
 
 def _incall_extension_case(admin: Admin, n: int) -> Case:
     incall = admin.incall()
-    extension = admin.extension(f"1555123{n:04d}", INCALL_CTX)
+    extension = admin.extension(f"1555123{n % 1000:04d}", INCALL_CTX)
     return Case(
         {"tenant_uuid": ACME, "incall_id": incall, "extension_id": extension},
         update=None,  # every input names the link: any change replaces it
-        replace=("extension_id", admin.extension(f"15551239{n:03d}", INCALL_CTX)),
+        replace=("extension_id", admin.extension(f"15551239{n % 1000:03d}", INCALL_CTX)),
         preview_unknowns=("incall_id", "extension_id"),
     )
 
