@@ -445,3 +445,21 @@ def test_explicit_context_refs_skip_the_lookup():
 
     run_program(engine, {}, program)
     assert engine.inputs["p-trunk"]["context"] == INCALL.name
+
+
+def test_the_program_stops_before_any_resource_on_bad_config_naming_the_key():
+    from tests.support.engine import run_main_program
+
+    engine = EchoMocks()
+    config = {
+        "wazo-voip:url": "https://wazo.example.com",
+        "wazo-voip:tenant": TENANT,
+        "wazo-voip:providers": [{"name": "p", "username": "u", "host": "h", "port": 0}],
+    }
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(engine, config, run_main_program)
+    assert str(raised.value) == (
+        "the stack cannot be deployed:\n"
+        "wazo-voip:providers[0].port: Input should be greater than or equal to 1"
+    )
+    assert engine.inputs == {}
