@@ -60,6 +60,37 @@ def tenant_list(tenants: list[str]) -> str:
     return json.dumps(tenants)
 
 
+def find_in_tenants(
+    conn: sqlite3.Connection, table: str, resource: str, tenants: list[str], object_id: int
+) -> sqlite3.Row:
+    """One object of a tenant-scoped table by id, among `tenants`; else confd's not-found error."""
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT * FROM {table} WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",  # noqa: S608 - table is a constant of the calling module
+        (object_id, tenant_list(tenants)),
+    ).fetchone()
+    if row is None:
+        raise errors.not_found(resource, id=object_id)
+    return row
+
+
+def scoped_listing(
+    conn: sqlite3.Connection,
+    caller: Caller,
+    params: ListParams,
+    config: SearchConfig,
+    query: str,
+    render: Callable[[sqlite3.Connection, Caller, Any], dict[str, Any]],
+    enrich: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A list answer: the rows of `query` (its one `?` is the listed tenants), searched and paged."""
+    tenants = list_tenants(conn, caller, params.recurse)
+    rows = [dict(r) for r in conn.execute(query, (tenant_list(tenants),))]
+    if enrich is not None:
+        rows = [enrich(row) for row in rows]
+    total, page = search_rows(config, rows, params)
+    return listing(total, [render(conn, caller, row) for row in page])
+
+
 def as_uuid(value: str) -> uuid.UUID:
     return uuid.UUID(value)
 

@@ -12,11 +12,10 @@ from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
+    find_in_tenants,
     link,
-    list_tenants,
     listing,
-    search_rows,
-    tenant_list,
+    scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import (
@@ -138,13 +137,7 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
 
 
 def find(conn: sqlite3.Connection, tenants: list[str], context_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM contexts WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",
-        (context_id, tenant_list(tenants)),
-    ).fetchone()
-    if row is None:
-        raise errors.not_found("Context", id=context_id)
-    return row
+    return find_in_tenants(conn, "contexts", "Context", tenants, context_id)
 
 
 def by_name(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
@@ -153,16 +146,14 @@ def by_name(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT * FROM contexts WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (tenant_list(tenants),),
-        )
-    ]
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+    return scoped_listing(
+        conn,
+        caller,
+        params,
+        CONFIG,
+        "SELECT * FROM contexts WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
+        render,
+    )
 
 
 def get(conn: sqlite3.Connection, caller: Caller, context_id: int) -> dict[str, Any]:

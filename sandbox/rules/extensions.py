@@ -13,11 +13,9 @@ from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
+    find_in_tenants,
     link,
-    list_tenants,
-    listing,
-    search_rows,
-    tenant_list,
+    scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import Bool, Schema, Str, length, load_body
@@ -80,13 +78,7 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
 
 
 def find(conn: sqlite3.Connection, tenants: list[str], extension_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM extensions WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",
-        (extension_id, tenant_list(tenants)),
-    ).fetchone()
-    if row is None:
-        raise errors.not_found("Extension", id=extension_id)
-    return row
+    return find_in_tenants(conn, "extensions", "Extension", tenants, extension_id)
 
 
 def check_unassigned(extension: sqlite3.Row) -> None:
@@ -106,17 +98,17 @@ def release(conn: sqlite3.Connection, extension_id: int) -> None:
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = [
-        dict(r)
-        for r in conn.execute(
+    return scoped_listing(
+        conn,
+        caller,
+        params,
+        CONFIG,
+        (
             "SELECT e.*, c.type AS context_type FROM extensions e LEFT JOIN contexts c ON c.name = e.context"
-            " WHERE e.tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY e.id",
-            (tenant_list(tenants),),
-        )
-    ]
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+            " WHERE e.tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY e.id"
+        ),
+        render,
+    )
 
 
 def get(conn: sqlite3.Connection, caller: Caller, extension_id: int) -> dict[str, Any]:

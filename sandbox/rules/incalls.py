@@ -12,11 +12,9 @@ from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
+    find_in_tenants,
     link,
-    list_tenants,
-    listing,
-    search_rows,
-    tenant_list,
+    scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import Schema, Str, length, load_body, one_of
@@ -77,30 +75,20 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
 
 
 def find(conn: sqlite3.Connection, tenants: list[str], incall_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM incalls WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",
-        (incall_id, tenant_list(tenants)),
-    ).fetchone()
-    if row is None:
-        raise errors.not_found("Incall", id=incall_id)
-    return row
+    return find_in_tenants(conn, "incalls", "Incall", tenants, incall_id)
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = []
-    for r in conn.execute(
-        "SELECT * FROM incalls WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (tenant_list(tenants),),
-    ):
-        row = dict(r)
+    def searchable(row: dict[str, Any]) -> dict[str, Any]:
+        # incalls are searched and ordered by their extension's exten, and filtered by user_id
         attached = _extension_rows(conn, row["id"])
         row["exten"] = attached[0]["exten"] if attached else None
         destination = json.loads(row["destination"])
         row["user_id"] = destination.get("user_id") if destination.get("type") == "user" else None
-        rows.append(row)
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+        return row
+
+    query = "SELECT * FROM incalls WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id"
+    return scoped_listing(conn, caller, params, CONFIG, query, render, enrich=searchable)
 
 
 def get(conn: sqlite3.Connection, caller: Caller, incall_id: int) -> dict[str, Any]:

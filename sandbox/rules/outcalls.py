@@ -11,11 +11,9 @@ from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
+    find_in_tenants,
     link,
-    list_tenants,
-    listing,
-    search_rows,
-    tenant_list,
+    scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import (
@@ -120,26 +118,18 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
 
 
 def find(conn: sqlite3.Connection, tenants: list[str], outcall_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM outcalls WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",
-        (outcall_id, tenant_list(tenants)),
-    ).fetchone()
-    if row is None:
-        raise errors.not_found("Outcall", id=outcall_id)
-    return row
+    return find_in_tenants(conn, "outcalls", "Outcall", tenants, outcall_id)
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT * FROM outcalls WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (tenant_list(tenants),),
-        )
-    ]
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+    return scoped_listing(
+        conn,
+        caller,
+        params,
+        CONFIG,
+        "SELECT * FROM outcalls WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
+        render,
+    )
 
 
 def get(conn: sqlite3.Connection, caller: Caller, outcall_id: int) -> dict[str, Any]:

@@ -12,11 +12,9 @@ from sandbox.rules.common import (
     ListParams,
     SearchConfig,
     as_uuid,
+    find_in_tenants,
     link,
-    list_tenants,
-    listing,
-    search_rows,
-    tenant_list,
+    scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import Schema, Str, StrictBool, load_body, one_of
@@ -72,28 +70,22 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
 
 
 def find(conn: sqlite3.Connection, tenants: list[str], trunk_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM trunks WHERE id = ? AND tenant_uuid IN (SELECT value FROM json_each(?))",
-        (trunk_id, tenant_list(tenants)),
-    ).fetchone()
-    if row is None:
-        raise errors.not_found("Trunk", id=trunk_id)
-    return row
+    return find_in_tenants(conn, "trunks", "Trunk", tenants, trunk_id)
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = [
-        dict(r)
-        for r in conn.execute(
+    return scoped_listing(
+        conn,
+        caller,
+        params,
+        CONFIG,
+        (
             "SELECT t.*, e.name AS endpoint_name, e.label AS endpoint_label FROM trunks t"
             " LEFT JOIN endpoints e ON e.uuid = t.endpoint_sip_uuid"
-            " WHERE t.tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY t.id",
-            (tenant_list(tenants),),
-        )
-    ]
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+            " WHERE t.tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY t.id"
+        ),
+        render,
+    )
 
 
 def get(conn: sqlite3.Connection, caller: Caller, trunk_id: int) -> dict[str, Any]:

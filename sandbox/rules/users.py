@@ -15,6 +15,7 @@ from sandbox.rules.common import (
     link,
     list_tenants,
     listing,
+    scoped_listing,
     search_rows,
     tenant_list,
     visible_tenants,
@@ -166,16 +167,14 @@ def _find(conn: sqlite3.Connection, tenants: list[str], user_ref: str) -> sqlite
 
 
 def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[str, Any]:
-    tenants = list_tenants(conn, caller, params.recurse)
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT * FROM users WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (tenant_list(tenants),),
-        )
-    ]
-    total, page = search_rows(CONFIG, rows, params)
-    return listing(total, [render(conn, caller, row) for row in page])
+    return scoped_listing(
+        conn,
+        caller,
+        params,
+        CONFIG,
+        "SELECT * FROM users WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
+        render,
+    )
 
 
 def get(conn: sqlite3.Connection, caller: Caller, user_ref: str) -> dict[str, Any]:
