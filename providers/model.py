@@ -17,26 +17,25 @@ from pydantic import (
     model_validator,
 )
 
-from providers.endpoint_sip import check_section
+from providers.endpoint_sip import NAME as ENDPOINT_NAME
+from providers.endpoint_sip import RESERVED_NAMES as RESERVED_ENDPOINT_NAMES
+from providers.endpoint_sip import SIP_USER, TRANSPORT_NAME, check_section
+from providers.extension import PATTERN_CHARS as PATTERN_CHARACTERS
 from providers.incall import check_destination
+from providers.outcall_extension import DIAL_PREFIX
 
 NAMESPACE = "wazo-voip"
 
-# confd's own rules (CONTRACT.md 6.4, 6.8, 6.10, 6.11), restated here so that a stack fails
-# before any request is sent.
-ENDPOINT_NAME = re.compile(r"^[-_.a-zA-Z0-9]{1,79}$")
-RESERVED_ENDPOINT_NAMES = frozenset({"global", "system"})
+# The resources' own rules (imported above) plus the stack's, so that a stack fails before any
+# request is sent. A dial pattern here must not be empty, though confd accepts "" (transcript #47).
 OUTCALL_PATTERN = re.compile(r"^_?\+?[*#0-9_XxZzNn\[\].!-]+$")
-PATTERN_CHARACTERS = re.compile(r"[XxZzNn\[\].!]")
-DIAL_PREFIX = re.compile(r"^(\+|\+?[0-9#*]+)$")
 HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$"
 )
-SIP_USER = re.compile(r"^[^\s@:;]{1,80}$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 DID_DIGITS = re.compile(r"^[0-9]{1,40}$")
 INCALL_EXTEN = re.compile(r"^[0-9*#]{1,40}$")
-TRANSPORT_NAME = re.compile(r"^[-_.a-zA-Z0-9]{1,79}$")
+SIP_USER_RULE = 'must be a SIP user part: 1..80 characters, none of space, @ : ; < > or "'
 
 PjsipSection = Literal[
     "aor",
@@ -75,7 +74,7 @@ class Registration(_Model):
     @classmethod
     def _contact_user(cls, value: str | None) -> str | None:
         if value is not None and not SIP_USER.match(value):
-            raise ValueError("must be a SIP user part: 1..80 characters, no spaces, '@', ':' or ';'")
+            raise ValueError(SIP_USER_RULE)
         return value
 
 
@@ -237,7 +236,7 @@ class Provider(_Model):
     @classmethod
     def _username(cls, value: str) -> str:
         if not SIP_USER.match(value):
-            raise ValueError("must be a SIP user part: 1..80 characters, no spaces, '@', ':' or ';'")
+            raise ValueError(SIP_USER_RULE)
         return value
 
     @field_validator("password")
