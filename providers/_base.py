@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from uuid import UUID
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -127,6 +128,18 @@ class ArgsBase(BaseModel):
 
     def normalized(self) -> dict[str, Any]:
         return self.canonical(self.model_dump(mode="json"))
+
+
+def confd_id(resource: pulumi.CustomResource) -> pulumi.Output[int]:
+    """The confd id of an object, for the links and lists that refer to it.
+
+    It is the resource's own id, not its id output: during a preview the engine answers the update of
+    a dynamic resource with its new inputs (the SDK's provider server takes no part in previews), so
+    every output that is not an input, the id output included, is unknown downstream, and a link that
+    refers to it would preview as replaced. The resource id is the one value the engine carries over
+    from the state, so a link previews as unchanged while only a property of its object changes.
+    """
+    return resource.id.apply(int)
 
 
 def check_uuid(value: str, what: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from providers._base import confd_id
 from providers.context import Context
 from providers.directory import Directory
 from providers.endpoint_sip import EndpointSip
@@ -110,8 +111,8 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
         self.trunk_endpoint = TrunkEndpointSip(
             f"{name}-trunk-endpoint",
             tenant_uuid=tenant,
-            trunk_id=self.trunk.trunk_id,
-            endpoint_uuid=self.endpoint.uuid,
+            trunk_id=confd_id(self.trunk),
+            endpoint_uuid=self.endpoint.id,
             opts=child,
         )
 
@@ -128,13 +129,13 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             )
             order = outgoing.trunks or [provider.name]
             trunk_ids = [
-                self.trunk.trunk_id if trunk == provider.name else args.other_trunk_ids[trunk]
+                confd_id(self.trunk) if trunk == provider.name else args.other_trunk_ids[trunk]
                 for trunk in order
             ]
             OutcallTrunks(
                 f"{name}-outcall-trunks",
                 tenant_uuid=tenant,
-                outcall_id=self.outcall.outcall_id,
+                outcall_id=confd_id(self.outcall),
                 trunk_ids=trunk_ids,
                 opts=child,
             )
@@ -149,8 +150,8 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
                 OutcallExtension(
                     f"{name}-pattern-{pattern.exten}-outcall",
                     tenant_uuid=tenant,
-                    outcall_id=self.outcall.outcall_id,
-                    extension_id=extension.extension_id,
+                    outcall_id=confd_id(self.outcall),
+                    extension_id=confd_id(extension),
                     strip_digits=pattern.strip_digits,
                     prefix=pattern.prefix,
                     external_prefix=pattern.external_prefix,
@@ -189,17 +190,17 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             IncallExtension(
                 f"{name}-did-{did.digits}-link",
                 tenant_uuid=tenant,
-                incall_id=incall.incall_id,
-                extension_id=extension.extension_id,
+                incall_id=confd_id(incall),
+                extension_id=confd_id(extension),
                 opts=child,
             )
-            incall_ids[did.did] = incall.incall_id
+            incall_ids[did.did] = confd_id(incall)
 
-        self.trunk_id = self.trunk.trunk_id
-        self.endpoint_uuid = self.endpoint.uuid
+        self.trunk_id = confd_id(self.trunk)
+        self.endpoint_uuid = self.endpoint.id
         self.endpoint_name = self.endpoint.name
         self.outcall_id = (
-            self.outcall.outcall_id if self.outcall is not None else pulumi.Output.from_input(None)
+            confd_id(self.outcall) if self.outcall is not None else pulumi.Output.from_input(None)
         )
         self.dids = pulumi.Output.all(**incall_ids) if incall_ids else pulumi.Output.from_input({})
         contexts: dict[str, pulumi.Input[str]] = {"incall": self.incall_context.name}
