@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import sys
 import threading
 import time
@@ -17,7 +16,7 @@ import click
 import yaml
 
 from stacks import affected as affected_module
-from stacks import fleet, report, scaffold
+from stacks import fleet, report, scaffold, toolchain
 from stacks.stackfile import StackRef, check_fleet, discover, read_stack_file, secret_config_keys, select
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +29,10 @@ class Context:
 
     root: Path
     operation_factory: OperationFactory = field(default=fleet.automation_operation)
-    which: Callable[[str], str | None] = field(default=shutil.which)
+    which: Callable[[str], str | None] = field(default=toolchain.which)
+    ensure_cli: Callable[[Callable[[str], None]], Path] = field(
+        default=lambda echo: toolchain.ensure(echo=echo)
+    )
     interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
 
     @property
@@ -69,7 +71,7 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     """Manage the wazo-voip stacks: one per tenant and environment, in stacks/Pulumi.<tenant>-<env>.yaml."""
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = Context(root=(root or given.get("root") or _default_root()).resolve())
-    for name in ("operation_factory", "which", "interactive"):
+    for name in ("operation_factory", "which", "ensure_cli", "interactive"):
         if name in given:
             setattr(ctx.obj, name, given[name])
 
@@ -538,7 +540,7 @@ def demo_command(state: Context, port: int, stop: bool, state_dir: Path | None) 
     from stacks.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERNAME, Demo, DemoError
     from stacks.show import tenant_report
 
-    demo = Demo(root=state.root, port=port, state_dir=state_dir, which=state.which, echo=click.echo)
+    demo = Demo(root=state.root, port=port, state_dir=state_dir, ensure_cli=state.ensure_cli, echo=click.echo)
     if stop:
         click.echo("Stopped the sandbox." if demo.stop_sandbox() else "No sandbox started by the demo runs.")
         return

@@ -223,9 +223,13 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
     replace_keys = set(step.get("replaceReasons") or [])
     if isinstance(detailed, dict) and detailed:
         entries = [(path, str(diff.get("kind", "update"))) for path, diff in sorted(detailed.items())]
-    else:
+    elif step.get("diffReasons") or replace_keys:
         keys = sorted(set(step.get("diffReasons") or []) | replace_keys)
         entries = [(key, "update-replace" if key in replace_keys else "update") for key in keys]
+    else:
+        # The real CLI sends neither for a dynamic resource's update: compare the inputs ourselves.
+        keys = sorted((set(old_inputs) | set(new_inputs)) - {"__provider"})
+        entries = [(key, "update") for key in keys]
     changes = []
     for path, kind in entries:
         parts = parse_path(path)
@@ -254,6 +258,9 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
         if path in replace_keys and not kind.endswith("-replace"):
             kind += "-replace"
         changes.append(PropertyChange(path, kind, old_text, new_text))
+    if not changes:
+        # nothing visible differs: what changed is a secret (both sides read "[secret]")
+        changes.append(PropertyChange("secret inputs", "update", SECRET, SECRET))
     return changes
 
 

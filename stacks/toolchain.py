@@ -151,6 +151,27 @@ def find(tools: Tools | None = None) -> Path | None:
     return tools.built() or on_path(tools.sdk_version())
 
 
+def activate(tools: Tools | None = None) -> Path | None:
+    """Find the CLI and put its folder first on this process's PATH, for every `pulumi` it starts.
+
+    The Automation API, `pulumi config set` and the tests all run `pulumi` from PATH; the CLI finds
+    its bundled plugins (the language host, the dynamic-provider plugin) beside itself.
+    """
+    found = find(tools)
+    if found is not None:
+        folder = str(found.parent)
+        path = os.environ.get("PATH", "")
+        if path.split(os.pathsep)[:1] != [folder]:
+            os.environ["PATH"] = os.pathsep.join([folder, path]) if path else folder
+    return found
+
+
+def which(name: str) -> str | None:
+    """`shutil.which`, with the project's CLI (and its plugins) found first."""
+    activate()
+    return shutil.which(name)
+
+
 def _go_failure(what: str, stderr: str, minimum: str) -> ToolchainError:
     """A failed `go` call as one message: which module or version could not be had, and the way out."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
@@ -231,9 +252,13 @@ def build(
 
 
 def ensure(tools: Tools | None = None, echo: Callable[[str], None] = _say) -> Path:
-    """A usable CLI: the current build, a suitable one on PATH, or a fresh build."""
+    """A usable CLI, first on PATH: the current build, a suitable one on PATH, or a fresh build."""
     tools = tools or Tools()
-    return find(tools) or build(tools, echo)
+    found = activate(tools)
+    if found is None:
+        build(tools, echo)
+        found = activate(tools) or tools.cli
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

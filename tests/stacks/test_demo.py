@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 import socket
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from stacks import toolchain
 from tests.component.test_program import PASSWORDS, acme_dev_config
 from tests.stacks.conftest import Invoke, Project
+from tests.stacks.test_toolchain import copy_tools
 from tests.support.engine import EngineDouble
 from tests.support.sandbox import SandboxProcess
 
@@ -32,17 +35,25 @@ def repo_stacks(project: Project) -> Project:
     return project
 
 
-def test_without_the_cli_the_demo_starts_the_sandbox_and_says_how_to_install_pulumi(
+def test_without_a_cli_or_go_the_demo_starts_the_sandbox_and_says_how_to_get_pulumi(
     repo_stacks: Project, invoke: Invoke, tmp_path: Path
 ):
+    # no build of the CLI here, and no Go on PATH: the real toolchain's answer
+    tools = copy_tools(tmp_path / "clone")
+
+    def offline(echo: Callable[[str], None]) -> Path:
+        return toolchain.build(tools, echo, env={"PATH": str(tmp_path / "no-go-here")})
+
     port, state = free_port(), tmp_path / "state"
-    result = invoke("demo", "--port", str(port), "--state-dir", str(state))
+    result = invoke("demo", "--port", str(port), "--state-dir", str(state), obj={"ensure_cli": offline})
     try:
         assert result.exit_code == 3, result.output
         assert "Checked 4 stack files offline: no error." in result.output
         assert f"Started the sandbox on http://127.0.0.1:{port}" in result.output
+        assert "Go is not installed" in result.output
         assert "curl -fsSL https://get.pulumi.com | sh" in result.output
         assert 'export PATH="$HOME/.pulumi/bin:$PATH"' in result.output
+        assert "https://go.dev/doc/install" in result.output
         assert httpx.get(f"http://127.0.0.1:{port}/api/confd/1.1/infos").status_code == 401
     finally:
         stopped = invoke("demo", "--port", str(port), "--state-dir", str(state), "--stop")
@@ -62,7 +73,7 @@ def test_with_the_cli_the_demo_deploys_with_secrets_on_stdin_only(
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     port, state = free_port(), tmp_path / "state"
     result = invoke(
-        "demo", "--port", str(port), "--state-dir", str(state), obj={"which": lambda _: str(fake)}
+        "demo", "--port", str(port), "--state-dir", str(state), obj={"ensure_cli": lambda _echo: fake}
     )
     invoke("demo", "--port", str(port), "--state-dir", str(state), "--stop")
     assert result.exit_code == 0, result.output
