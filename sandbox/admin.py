@@ -120,11 +120,12 @@ class HookState:
             raise FaultSpecError(f"invalid path regex: {error}") from None
         method = spec.get("method")
         values: dict[str, Any] = {}
+        # `delay` is the point of a delay fault; a status or drop fault waits that long first (default 0)
         for name, kind, default in (
             ("times", int, 1),
             ("skip", int, 0),
             ("status", int, 503),
-            ("delay", float, 2.0),
+            ("delay", float, 2.0 if action == "delay" else 0.0),
         ):
             value = spec.get(name, default)
             if value is None:
@@ -181,6 +182,8 @@ class HookMiddleware:
             entry["fault"] = fault.id
 
         if fault is not None and fault.phase == "before":
+            if fault.action != "delay" and fault.delay:
+                time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
                 return self._injected(fault.status, start_response)
@@ -207,6 +210,8 @@ class HookMiddleware:
 
         if fault is not None and fault.phase == "after":
             # the request was processed and committed; only the answer is replaced
+            if fault.action != "delay" and fault.delay:
+                time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
                 return self._injected(fault.status, start_response)

@@ -203,6 +203,30 @@ def snapshot(sandbox: SandboxProcess, tenant: str = ACME_TENANT) -> dict[str, li
     return out
 
 
+# the confd collection of each object resource, and the key of its id there
+COLLECTION_OF = {
+    "Context": ("/contexts", "id"),
+    "Trunk": ("/trunks", "id"),
+    "EndpointSip": ("/endpoints/sip", "uuid"),
+    "Outcall": ("/outcalls", "id"),
+    "Extension": ("/extensions", "id"),
+    "Incall": ("/incalls", "id"),
+}
+
+
+def object_ids(tenant: dict[str, list[dict[str, Any]]]) -> set[tuple[str, str]]:
+    """(collection, id) of every object of a snapshot."""
+    found = set()
+    for collection, key in COLLECTION_OF.values():
+        found |= {(collection, str(item[key])) for item in tenant.get(collection, [])}
+    return found
+
+
+def state_ids(resources: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(collection, id) of the objects a state records, from (resource kind, id) pairs."""
+    return {(COLLECTION_OF[kind][0], id_) for kind, id_ in resources if kind in COLLECTION_OF}
+
+
 def writes(log: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The confd writes of a request log."""
     return [

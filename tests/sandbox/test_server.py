@@ -325,6 +325,20 @@ def test_delay_fault_slows_the_answer_down(clean_sandbox: SandboxProcess) -> Non
         assert time.monotonic() - started < 0.6
 
 
+def test_status_fault_with_a_delay_answers_late_then_fails(clean_sandbox: SandboxProcess) -> None:
+    with acme(clean_sandbox) as client:
+        clean_sandbox.fault(method="GET", path="/api/confd/1.1/infos", status=502, delay=0.6)
+        started = time.monotonic()
+        response = client.get("/infos")
+        assert time.monotonic() - started >= 0.6
+        assert response.status_code == 502
+        # without a delay a status fault answers at once
+        clean_sandbox.fault(method="GET", path="/api/confd/1.1/infos", status=502)
+        started = time.monotonic()
+        assert client.get("/infos").status_code == 502
+        assert time.monotonic() - started < 0.6
+
+
 def test_fault_skip_times_method_and_path_matching(clean_sandbox: SandboxProcess) -> None:
     with acme(clean_sandbox) as client:
         clean_sandbox.fault(method="GET", path="/api/confd/1.1/trunks", times=2, skip=1, status=500)

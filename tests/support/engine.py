@@ -4,6 +4,18 @@ It runs the real program; every dynamic resource is handed to its own provider, 
 `__provider` exactly as the provider server does, configured once with the stack config, then
 driven through check, diff, create, update and delete against a real server. The state it keeps
 between runs lets a second run show what changes. Components are only recorded.
+
+Like the real engine (tests/e2e/test_failure.py), when an operation fails it starts no further
+operation, waits for those already in flight and keeps them in its state, records nothing for the
+failed one, and deletes nothing; the next run starts from that state.
+
+What it does not model, where the real engine is the reference (tests/e2e/):
+- previews: it only applies (the real engine answers an update of a dynamic resource during a
+  preview with the new inputs, so output-only properties are unknown downstream);
+- the engine's own step ordering and parallelism limit: operations run as the SDK registers
+  resources, on the SDK's threads;
+- replacements' ordering across resources (a replacement is done in place: delete then create, or
+  create then delete, within the one registration), refresh, and aliases.
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import runpy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +144,10 @@ class EngineDouble(mocks.Mocks):
         self.result = RunResult()
         self._seen: list[str] = []
         self._providers: dict[str, ResourceProvider] = {}
+        # operations in flight, and the first failure (after which nothing new starts)
+        self._flight = threading.Condition()
+        self._in_flight = 0
+        self._failure: BaseException | None = None
 
     # -- the engine's side -------------------------------------------------------------------
     def provider(self, serialized: str) -> ResourceProvider:
@@ -149,6 +166,23 @@ class EngineDouble(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
             return f"{args.name}-id", args.inputs
+        with self._flight:
+            if self._failure is not None:
+                raise RuntimeError(f"not started: the engine stopped after a failure ({args.name})")
+            self._in_flight += 1
+        try:
+            return self._apply(args)
+        except BaseException as error:
+            with self._flight:
+                self._failure = self._failure or error
+            raise
+        finally:
+            with self._flight:
+                self._in_flight -= 1
+                self._flight.notify_all()
+
+    def _apply(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """One resource's check, then create, update, replace or nothing, as its diff says."""
         key = f"{args.typ}::{args.name}"
         self._seen.append(key)
         inputs, _ = unwrap(args.inputs)
@@ -210,7 +244,17 @@ class EngineDouble(mocks.Mocks):
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""
         self.result = RunResult()
         self._seen = []
-        run_program(self, self.config, program or run_main_program, stack)
+        self._failure = None
+        try:
+            run_program(self, self.config, program or run_main_program, stack)
+        except BaseException as error:
+            # the program stops at the first failure; the operations already started still finish
+            with self._flight:
+                failure, self._failure = self._failure, self._failure or error
+                self._flight.wait_for(lambda: self._in_flight == 0, timeout=120)
+            if failure is None or failure is error:
+                raise
+            raise failure from error  # what failed first, not a registration refused after it
         self.delete_unseen()
         return self.result
 
@@ -259,6 +303,8 @@ def run_program(
     pulumi.runtime.set_all_config({k: _as_config_string(v) for k, v in config.items()})
     monitor = RecordingMonitor(engine)
     mocks.set_mocks(engine, project="wazo-voip", stack=stack, preview=False, monitor=monitor)
+    # a run that failed leaves its pending outputs behind: they must not fail this one
+    runtime_settings.SETTINGS.outputs = set()
     # set_mocks registers and closes a root stack at once; run the program in a fresh one, as
     # the language host does, so that its exports are registered as stack outputs.
     runtime_settings.ROOT.set(None)
