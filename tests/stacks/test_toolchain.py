@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stacks import toolchain
 from stacks.toolchain import EXECUTABLES, STAMP, ToolchainError, Tools, version_key
@@ -122,3 +123,23 @@ def test_the_dynamic_provider_plugin_names_a_missing_virtualenv(tmp_path: Path):
     assert result.returncode == 1
     assert f"{tmp_path}/venv" in result.stderr
     assert "make venv" in result.stderr
+
+
+def test_every_workflow_installs_the_pinned_cli():
+    pinned = Tools().pinned_version()
+    found = 0
+    for workflow in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                    found += 1
+                    assert str(step["with"]["pulumi-version"]) == pinned, workflow.name
+    assert found >= 4  # tests, pull-request, deploy-dev, deploy-prod
+
+
+def test_the_test_workflow_runs_make_test_and_requires_the_cli():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "tests.yml").read_text())
+    job = workflow["jobs"]["test"]
+    assert job["env"]["WAZO_VOIP_REQUIRE_PULUMI"] == "1"
+    assert [step.get("run") for step in job["steps"]][-1] == "make test"
+    assert set(workflow[True]) == {"pull_request", "push"}  # YAML reads the `on:` key as True
