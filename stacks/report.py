@@ -228,7 +228,8 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
         entries = [(key, "update-replace" if key in replace_keys else "update") for key in keys]
     else:
         # The real CLI sends neither for a dynamic resource's update: compare the inputs ourselves.
-        keys = sorted((set(old_inputs) | set(new_inputs)) - {"__provider"})
+        # Secrets read "[secret]" on both sides there, so whether one changed cannot be told.
+        keys = sorted((set(old_inputs) | set(new_inputs)) - secret_names)
         entries = [(key, "update") for key in keys]
     changes = []
     for path, kind in entries:
@@ -259,7 +260,7 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
             kind += "-replace"
         changes.append(PropertyChange(path, kind, old_text, new_text))
     if not changes:
-        # nothing visible differs: what changed is a secret (both sides read "[secret]")
+        # nothing visible differs, so what changed is a secret
         changes.append(PropertyChange("secret inputs", "update", SECRET, SECRET))
     return changes
 
