@@ -95,6 +95,8 @@ class Cli:
     project: Path
     home: Path
     backend: Path
+    timeout: float = _TIMEOUT
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -105,6 +107,7 @@ class Cli:
             PULUMI_SKIP_UPDATE_CHECK="true",
             NO_COLOR="1",
         )
+        env.update(self.extra_env)
         return env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -114,7 +117,7 @@ class Cli:
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=_TIMEOUT,
+            timeout=self.timeout,
             check=False,
         )
         if check and result.returncode != 0:
