@@ -127,7 +127,11 @@ def assert_calld_401(response: httpx.Response, reason: str, token: str, tenant: 
     assert set(body) == {"message", "error_id", "details", "timestamp"}
     assert (body["message"], body["error_id"]) == ("Unauthorized", "unauthorized")
     assert isinstance(body["timestamp"], float)
-    details = {"invalid_token": token, "reason": reason, "required_access": "calld.trunks.read"}
+    details: dict[str, str | None] = {
+        "invalid_token": token,
+        "reason": reason,
+        "required_access": "calld.trunks.read",
+    }
     if reason == "missing_permission_or_invalid_tenant":
         details["tenant_uuid"] = tenant
     assert body["details"] == details
