@@ -6,6 +6,8 @@ tests/component); the sandbox's calld hooks then play Asterisk's part.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +210,65 @@ def test_secrets_never_reach_the_output(deployed: SandboxProcess, invoke: Invoke
 
     for secret in ["acme-secret", *PASSWORDS.values()]:
         assert secret not in result.output
+
+
+# -- the stack's own secrets, through the Pulumi CLI ------------------------------------------------------
+
+needs_cli = pytest.mark.skipif(
+    shutil.which("pulumi") is None, reason="needs the Pulumi CLI on PATH to decrypt the stack's secrets"
+)
+
+
+@pytest.fixture
+def pulumi_stack(
+    deployed: SandboxProcess, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """acme-dev created on a file backend; the wazo-auth password stored encrypted by the CLI only."""
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path / 'state'}")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "status-test")
+    monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
+    (tmp_path / "state").mkdir()
+    path = project.stacks / "Pulumi.acme-dev.yaml"
+    config = path.read_text()
+    path.unlink()
+
+    def pulumi(*args: str, stdin: str | None = None) -> None:
+        subprocess.run(
+            ["pulumi", *args], cwd=project.root, input=stdin, text=True, check=True, capture_output=True
+        )
+
+    pulumi("stack", "init", "acme-dev")
+    salt = path.read_text()  # what `stack init` wrote: the encryption salt
+    path.write_text(salt + config)
+    pulumi("config", "set", "--secret", "password", "--stack", "acme-dev", stdin="acme-secret")
+    monkeypatch.delenv("WAZO_PASSWORD")
+    return path
+
+
+@needs_cli
+def test_the_password_comes_from_the_stack_through_the_pulumi_cli(
+    deployed: SandboxProcess, pulumi_stack: Path, invoke: Invoke
+):
+    deployed.set_trunk_status("acme-voipco", registered=True)
+
+    result = invoke("status", "acme-dev", obj={"which": shutil.which})
+
+    assert result.exit_code == 0, result.output
+    assert "acme-dev: ok, every expected registration is up" in result.output
+    assert "secure: v1:" in pulumi_stack.read_text()
+    assert "acme-secret" not in result.output
+
+
+@needs_cli
+def test_when_the_cli_cannot_decrypt_the_stack_the_file_and_environment_are_used(
+    deployed: SandboxProcess, pulumi_stack: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "not-the-passphrase")
+    monkeypatch.setenv("WAZO_PASSWORD", "acme-secret")
+
+    result = invoke("status", "acme-dev", obj={"which": shutil.which})
+
+    assert "acme-dev: the Pulumi CLI could not read the config of stack acme-dev" in result.stderr
+    assert "reading Pulumi.acme-dev.yaml instead (secrets from the environment)" in result.stderr
+    assert "acme-dev: NOT READY: acme-voipco (not registered)" in result.stdout
