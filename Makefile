@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Mermaid's own parser (npm, pinned by tests/mermaid/package-lock.json) checks the diagrams in the tests
+MERMAID := tests/mermaid/node_modules/.package-lock.json
 
 .PHONY: venv demo stop test lint pytest sandbox clean
 
@@ -15,13 +17,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+$(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
+	npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error
+	touch $(MERMAID)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/actionlint
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(MERMAID)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
@@ -36,4 +42,4 @@ stop: $(STAMP)
 	$(PY) -m stacks demo --stop
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache tests/mermaid/node_modules

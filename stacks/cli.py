@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import shutil
@@ -438,23 +439,44 @@ def up_command(state: Context, patterns: Sequence[str], env: str | None, paralle
     show_default=True,
     help="also mask the properties named after the keys each stack file stores encrypted",
 )
+@click.option(
+    "--diagrams/--no-diagrams",
+    default=True,
+    show_default=True,
+    help="add each stack's routing as a Mermaid diagram, as its stack file declares it, changes marked",
+)
 @pass_context
 def diff_report_command(
-    state: Context, inputs: Sequence[Path], output: Path | None, title: str, stack_config: bool
+    state: Context,
+    inputs: Sequence[Path],
+    output: Path | None,
+    title: str,
+    stack_config: bool,
+    diagrams: bool,
 ) -> None:
     """Turn `pulumi preview --json` output into one Markdown summary.
 
-    INPUTS are preview JSON files, or the directory that `preview --json-dir` wrote.
+    INPUTS are preview JSON files, or directories that `preview --json-dir` wrote (one per shard
+    when the previews ran on several runners).
 
-    Per stack: resources to create, update, replace and delete, and the changed properties.
-    Secrets are masked: Pulumi's own markers, credentials, and every key a stack marks secret.
+    Per stack: resources to create, update, replace and delete, and the changed properties; then
+    the routing the stack file declares (providers, trunks, outcall, DIDs), with what the change
+    adds, removes or modifies marked. Secrets are masked: Pulumi's own markers, credentials, and
+    every key a stack marks secret.
     """
+    from stacks import diagram
+
     secrets: dict[str, set[str]] = {}
-    if stack_config:
-        for ref in state.stacks():
+    declared: dict[str, diagram.Routing] = {}
+    for ref in state.stacks():
+        if stack_config:
             secrets[ref.name] = secret_config_keys(ref.path)
+        if diagrams:
+            # `validate` names the problems of a stack that does not load; it gets no diagram
+            with contextlib.suppress(ConfigError):
+                declared[ref.name] = diagram.from_stack(load_stack_config(read_stack_file(ref).values))
     try:
-        text = report.report(inputs, secrets, title)
+        text = report.report(inputs, secrets, title, declared)
     except report.ReportError as error:
         raise click.ClickException(str(error)) from None
     if output is None:
