@@ -497,9 +497,25 @@ def diff_report_command(
     help="read the changed paths from this file, one per line (- for stdin), e.g. `git diff --name-only`",
 )
 @click.option("--env", help="only the stacks of this environment")
+@click.option("--all", "every", is_flag=True, help="every stack, as when shared code changes (a manual run)")
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="print a GitHub Actions matrix instead (JSON, one line): the stacks split into at most N shards, "
+    'each entry {"shard", "shards", "stacks": "<names separated by spaces>"}',
+)
 @pass_context
-def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: str | None) -> None:
-    """Print the stacks that the changed PATHS touch, one per line.
+def affected_command(
+    state: Context,
+    paths: Sequence[str],
+    from_file: Any,
+    env: str | None,
+    every: bool,
+    shards: int | None,
+) -> None:
+    """Print the stacks that the changed PATHS touch, one per line (or, with --shards, as a matrix).
 
     A stack file touches its own stack; shared code (providers/, __main__.py, Pulumi.yaml,
     requirements.txt) touches every stack; anything else touches none.
@@ -509,7 +525,15 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: 
         state.stacks_dir.relative_to(state.root).as_posix() if state.stacks_dir != state.root else "."
     )
     stacks = select(state.stacks(), (), env)
-    for name in affected_module.affected_stacks(changed, stacks, stacks_dir):
+    names = (
+        [ref.name for ref in stacks]
+        if every
+        else affected_module.affected_stacks(changed, stacks, stacks_dir)
+    )
+    if shards is not None:
+        click.echo(json.dumps(affected_module.matrix(names, shards), separators=(",", ":")))
+        return
+    for name in names:
         click.echo(name)
 
 

@@ -109,7 +109,8 @@ def load_inputs(paths: Iterable[Path]) -> tuple[list[tuple[str, dict[str, Any]]]
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.glob("*.json"))
+            # a directory per shard when the previews ran on several runners: read them all
+            files += sorted(p for p in path.rglob("*.json"))
         else:
             files.append(path)
     for path in files:
