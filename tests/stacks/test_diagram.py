@@ -288,6 +288,7 @@ def test_every_diagram_parses_with_mermaids_own_parser(tmp_path: Path):
         "other-dev": diagram.mermaid(diagram.from_stack(stack(ROOT / "stacks" / "Pulumi.other-dev.yaml"))),
         "acme-prod": diagram.mermaid(diagram.from_stack(stack(ROOT / "stacks" / "Pulumi.acme-prod.yaml"))),
         "hostile": diagram.mermaid(diagram.from_stack(hostile())),
+        "readme": readme_diagram(),
         "broken": 'flowchart LR\n  A["unclosed --> B\n',  # proves the parser can say no
     }
 
@@ -317,3 +318,12 @@ def test_the_diagram_show_draws_parses_too(
     shown = invoke("show", "acme-dev", "--format", "mermaid").output
 
     assert parse_with_mermaid({"shown": shown}, tmp_path)["shown"]["ok"] is True
+
+
+def readme_diagram() -> str:
+    (block,) = mermaid_blocks((ROOT / "README.md").read_text())
+    return block
+
+
+def test_the_readme_shows_the_diagram_the_report_draws():
+    assert readme_diagram() == diagram.mermaid(marked_acme(), "acme-dev")
