@@ -50,6 +50,7 @@ class Outcall:
     trunks: tuple[str, ...] = ()  # trunk names, in priority order
     patterns: tuple[Pattern, ...] = ()
     mark: Mark | None = None
+    owner: str | None = None  # the provider whose stack entry declares it (the component's name)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def from_stack(config: StackConfig) -> Routing:
                         )
                         for p in outgoing.patterns
                     ),
+                    owner=provider.name,
                 )
             )
         for did in provider.incoming:
@@ -275,12 +277,9 @@ def mark_changes(routing: Routing, steps: Iterable[Mapping[str, Any]]) -> Routin
 
 
 def _declared_outcall(routing: Routing, provider: str, removed: Mapping[str, str]) -> str | None:
-    """The outcall a provider's stack entry declares (its first trunk is the provider), or had."""
+    """The outcall a provider's stack entry declares, or declared before the change."""
     for outcall in routing.outcalls:
-        if outcall.trunks and outcall.trunks[0] == provider:
-            return outcall.name
-    for outcall in routing.outcalls:
-        if provider in outcall.trunks:
+        if outcall.owner == provider:
             return outcall.name
     return removed.get(provider)
 

@@ -327,3 +327,30 @@ def readme_diagram() -> str:
 
 def test_the_readme_shows_the_diagram_the_report_draws():
     assert readme_diagram() == diagram.mermaid(marked_acme(), "acme-dev")
+
+
+def test_a_pattern_is_marked_on_the_outcall_of_the_provider_that_declares_it():
+    """B's outcall tries A first; A's own outcall is another: A's pattern changes belong to A's."""
+
+    def provider(name: str, outcall: str, trunks: list[str], exten: str) -> dict[str, Any]:
+        outgoing = {"outcall": outcall, "trunks": trunks, "patterns": [{"exten": exten}]}
+        return {"name": name, "username": "u", "host": "sip.example.com", "outgoing": outgoing}
+
+    config = load_stack_config(
+        {
+            "url": "https://wazo.example.com",
+            "tenant": "11111111-1111-4111-8111-111111111111",
+            "providers": [
+                provider("a", "out-a", ["a"], "_1X."),
+                provider("b", "out-b", ["a", "b"], "_2X."),
+            ],
+        }
+    )
+    parent = "urn:pulumi:s::wazo-voip::wazo-voip:index:VoipProviderInterconnect::a"
+    urn = "urn:pulumi:s::wazo-voip::wazo-voip:index:VoipProviderInterconnect$pulumi-python:dynamic::a-pattern-_1X."
+    step = {"op": "create", "urn": urn, "newState": {"parent": parent}}
+
+    routing = diagram.mark_changes(diagram.from_stack(config), [step])
+
+    marks = {o.name: [(p.exten, p.mark) for p in o.patterns] for o in routing.outcalls}
+    assert marks == {"out-a": [("_1X.", "added")], "out-b": [("_2X.", None)]}

@@ -171,6 +171,16 @@ def test_a_calld_answering_5xx_is_reported_after_retries(deployed: SandboxProces
     assert len(calld_requests(deployed)) == 4  # the first try and three retries
 
 
+def test_a_proxy_answering_403_is_a_refusal_not_retried(deployed: SandboxProcess, invoke: Invoke):
+    deployed.fault(path=CALLD_TRUNKS, status=403, times=5)
+
+    result = invoke("status", "acme-dev", "--wait", "5", "--interval", "0.05")
+
+    assert result.exit_code == 1, result.output
+    assert "acme-dev: FAILED, wazo-calld refused user 'acme-admin' (403)" in result.output
+    assert len(calld_requests(deployed)) == 1
+
+
 def test_no_password_is_ever_taken_from_the_command_line(deployed: SandboxProcess, invoke: Invoke):
     options = [name for param in cli.commands["status"].params for name in param.opts]
     refused = invoke("status", "acme-dev", "--password", "acme-secret")
