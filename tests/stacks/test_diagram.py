@@ -341,16 +341,16 @@ def test_a_pattern_is_marked_on_the_outcall_of_the_provider_that_declares_it():
             "url": "https://wazo.example.com",
             "tenant": "11111111-1111-4111-8111-111111111111",
             "providers": [
-                provider("a", "out-a", ["a"], "_1X."),
                 provider("b", "out-b", ["a", "b"], "_2X."),
+                provider("a", "out-a", ["a"], "_1X."),
             ],
         }
     )
     parent = "urn:pulumi:s::wazo-voip::wazo-voip:index:VoipProviderInterconnect::a"
-    urn = "urn:pulumi:s::wazo-voip::wazo-voip:index:VoipProviderInterconnect$pulumi-python:dynamic::a-pattern-_1X."
+    urn = f"{parent.replace('::a', '$pulumi-python:dynamic')}::a-pattern-_1X."
     step = {"op": "create", "urn": urn, "newState": {"parent": parent}}
 
     routing = diagram.mark_changes(diagram.from_stack(config), [step])
 
     marks = {o.name: [(p.exten, p.mark) for p in o.patterns] for o in routing.outcalls}
-    assert marks == {"out-a": [("_1X.", "added")], "out-b": [("_2X.", None)]}
+    assert marks == {"out-b": [("_2X.", None)], "out-a": [("_1X.", "added")]}
