@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Mermaid's own parser (npm, pinned by tests/mermaid/package-lock.json) checks the diagrams in the tests
+MERMAID := tests/mermaid/node_modules/.package-lock.json
 
 .PHONY: venv pulumi demo stop test lint pytest sandbox clean
 
@@ -20,6 +22,10 @@ venv: $(STAMP)
 pulumi: $(STAMP)
 	$(PY) -m stacks.toolchain build
 
+$(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
+	npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error
+	touch $(MERMAID)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -28,7 +34,7 @@ lint: $(STAMP)
 
 # The CLI is built first when Go is here and no suitable CLI is on PATH; without either, the tests
 # that need it say why they skip (CI sets WAZO_VOIP_REQUIRE_PULUMI=1: there they fail instead).
-pytest: $(STAMP)
+pytest: $(STAMP) $(MERMAID)
 	$(PY) -m stacks.toolchain ensure --optional
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -44,4 +50,4 @@ stop: $(STAMP)
 	$(PY) -m stacks demo --stop
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache .tools/bin
+	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache .tools/bin tests/mermaid/node_modules

@@ -357,6 +357,11 @@ class StackConfig(_Model):
     auth_url: str | None = Field(
         default=None, alias="authUrl", description="wazo-auth base URL, if not <url>/api/auth/0.1"
     )
+    calld_url: str | None = Field(
+        default=None,
+        alias="calldUrl",
+        description="wazo-calld base URL, if not <url>/api/calld/1.0 (read by `python -m stacks status`)",
+    )
     contexts: Contexts = Contexts()
     providers: list[Provider] = Field(min_length=1)
 

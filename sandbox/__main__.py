@@ -1,4 +1,4 @@
-"""`python -m sandbox`: run the local Wazo (confd 1.1 + wazo-auth 0.1 emulator)."""
+"""`python -m sandbox`: run the local Wazo (emulated wazo-confd 1.1, wazo-auth 0.1, wazo-calld 1.0)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from sandbox.seed import AUTH_USERS, TENANTS
-from sandbox.server import build_server
+from sandbox.server import DEFAULT_PREFIXES, build_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,18 +20,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=Path(".sandbox/state.db"), help="SQLite state file")
     parser.add_argument("--reset", action="store_true", help="wipe the state and seed it again")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    for service in ("confd", "auth", "calld"):
+        parser.add_argument(
+            f"--{service}-prefix",
+            default=DEFAULT_PREFIXES[service],
+            metavar="PATH",
+            help=f"where {service} is served (default: behind nginx, %(default)s); e.g. its own path, "
+            "as on a Wazo reached without nginx",
+        )
     args = parser.parse_args(argv)
+    prefixes = {service: "/" + getattr(args, f"{service}_prefix").strip("/") for service in DEFAULT_PREFIXES}
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
-    server, store = build_server(args.host, args.port, args.state, args.reset)
+    server, store = build_server(args.host, args.port, args.state, args.reset, prefixes)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"Wazo sandbox listening on http://{args.host}:{server.port}", flush=True)  # noqa: T201
+    base = f"http://{args.host}:{server.port}"
+    print(f"Wazo sandbox listening on {base}", flush=True)  # noqa: T201
+    print(  # noqa: T201
+        f"  confd {base}{prefixes['confd']}, wazo-auth {base}{prefixes['auth']}, "
+        f"wazo-calld {base}{prefixes['calld']}",
+        flush=True,
+    )
     for user in AUTH_USERS.values():
         acl = ", ".join(user.acl) or "(no ACL)"
         print(  # noqa: T201

@@ -1,4 +1,4 @@
-"""The `/_sandbox/` test hooks: reset, the request log, injected faults, token expiry."""
+"""The `/_sandbox/` test hooks: reset, the request log, injected faults, token expiry, trunk status."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, request
 
 from sandbox import seed
 from sandbox.routes import json_response, store
-from sandbox.rules import auth
+from sandbox.rules import auth, calld
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -315,4 +315,36 @@ def clear_faults() -> Response:
 def expire_tokens() -> Response:
     with store().write() as conn:
         auth.expire_all(conn)
+    return json_response(None, 204)
+
+
+@admin.put("/calld/trunks/<name>")
+def set_trunk_status(name: str) -> Response:
+    """What Asterisk and the bus would tell calld about the endpoint `name`, now or later.
+
+    Body: any of `registered` (true, false, null), `current_call_count` (>= 0), `listed` (false: calld
+    has not learnt of the trunk yet), and `after` (serve that many calld trunk listings with the old
+    state first; default 0).
+    """
+    spec = request.get_json(force=True, silent=True)
+    if not isinstance(spec, dict):
+        return json_response(["the change must be a JSON object"], 400)
+    spec = dict(spec)
+    after = spec.pop("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        return json_response(["after must be an integer >= 0"], 400)
+    try:
+        changes = calld.check_change(spec)
+    except calld.ChangeError as error:
+        return json_response([str(error)], 400)
+    with store().write() as conn:
+        calld.schedule(conn, name, changes, after)
+    return json_response(None, 204)
+
+
+@admin.delete("/calld/trunks/<name>")
+def forget_trunk_status(name: str) -> Response:
+    """calld holds no Asterisk state for the endpoint: it lists it with null status and count."""
+    with store().write() as conn:
+        calld.forget(conn, name)
     return json_response(None, 204)

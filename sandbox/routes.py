@@ -61,8 +61,14 @@ def body() -> Any:
         raise errors.BadBody() from None
 
 
+def service_prefix(service: str) -> str:
+    """Where a service is mounted: nginx's path by default, another one when the sandbox was told."""
+    prefix: str = current_app.config["SANDBOX_PREFIXES"][service]
+    return prefix
+
+
 def confd_base_url() -> str:
-    return request.host_url.rstrip("/") + CONFD_PREFIX
+    return request.host_url.rstrip("/") + service_prefix("confd")
 
 
 def authorize(acl: str, master_only: bool = False) -> Callable[[F], F]:
@@ -106,16 +112,17 @@ def list_args() -> Any:
 def api_spec() -> Response:
     """A reduced spec: enough to tell the PJSIP generation (`/endpoints/sip/templates`) apart."""
     paths: dict[str, dict[str, dict[str, str]]] = {}
+    prefix = service_prefix("confd")
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(CONFD_PREFIX) or rule.rule.endswith("/api/api.yml"):
+        if rule.endpoint.partition(".")[0] != "confd" or rule.rule.endswith("/api/api.yml"):
             continue
-        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(CONFD_PREFIX) :])
+        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(prefix) :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = {"summary": rule.endpoint}
     spec = {
         "swagger": "2.0",
         "info": {"title": "wazo-confd", "version": "1.1"},
-        "basePath": CONFD_PREFIX,
+        "basePath": prefix,
         "schemes": ["http"],
         "paths": dict(sorted(paths.items())),
     }
@@ -660,9 +667,12 @@ def list_auth_tenants() -> Response:
         return json_response(auth.list_auth_tenants(conn, token, request.headers.get("Wazo-Tenant") or None))
 
 
-def register(app: Flask) -> None:
-    """Attach both APIs and the error renderers to the app."""
-    app.register_blueprint(confd)
-    app.register_blueprint(wazo_auth)
+DEFAULT_PREFIXES = {"confd": CONFD_PREFIX, "auth": AUTH_PREFIX}
+
+
+def register(app: Flask, prefixes: dict[str, str]) -> None:
+    """Attach both APIs, each at its prefix, and the error renderers to the app."""
+    app.register_blueprint(confd, url_prefix=prefixes["confd"])
+    app.register_blueprint(wazo_auth, url_prefix=prefixes["auth"])
     app.register_error_handler(errors.SandboxError, render_error)
     app.register_error_handler(errors.AuthError, render_auth_error)

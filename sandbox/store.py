@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -87,6 +88,18 @@ CREATE TABLE targets (
     kind TEXT NOT NULL, id INTEGER NOT NULL, uuid TEXT, tenant_uuid TEXT NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (kind, id)
 );
+-- wazo-calld's status cache: Asterisk's view of an endpoint, keyed by technology and name
+CREATE TABLE calld_endpoints (
+    techno TEXT NOT NULL, name TEXT NOT NULL, registered INTEGER, calls INTEGER NOT NULL,
+    PRIMARY KEY (techno, name)
+);
+-- endpoint names whose trunk calld has not learnt of yet (an association event not consumed)
+CREATE TABLE calld_unlisted (name TEXT PRIMARY KEY);
+-- status changes a test hook scheduled for after a number of calld trunk listings
+CREATE TABLE calld_pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, changes TEXT NOT NULL,
+    remaining INTEGER NOT NULL
+);
 """
 
 
@@ -160,6 +173,14 @@ class Store:
             conn.execute("DELETE FROM sqlite_sequence")
         for statement in SCHEMA.split(";"):
             if statement.strip():
+                conn.execute(statement)
+
+    def add_missing_tables(self, conn: sqlite3.Connection) -> None:
+        """Create the tables a state file written by an older sandbox lacks (its data is kept)."""
+        existing = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for statement in SCHEMA.split(";"):
+            match = re.search(r"CREATE TABLE (\w+)", statement)
+            if match and match.group(1) not in existing:
                 conn.execute(statement)
 
     def close(self) -> None:

@@ -1,5 +1,6 @@
-"""The only code that speaks HTTP: settings, token sources, the confd client and its errors."""
+"""The only code that speaks HTTP: settings, token sources, the confd and calld clients, their errors."""
 
+from providers.confd.calld import CalldClient, TrunkStatus, calld_client
 from providers.confd.client import ConfdClient, PostResult, connect
 from providers.confd.errors import (
     ConfdAlreadyExists,
@@ -22,6 +23,7 @@ from providers.confd.settings import (
 )
 
 __all__ = [
+    "CalldClient",
     "ConfdAlreadyExists",
     "ConfdAuthError",
     "ConfdClient",
@@ -35,6 +37,8 @@ __all__ = [
     "ConfdValidationError",
     "PostResult",
     "Settings",
+    "TrunkStatus",
+    "calld_client",
     "configure",
     "configure_from_config",
     "connect",

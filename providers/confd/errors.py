@@ -1,4 +1,4 @@
-"""The confd error tree: every failure the client reports is one of these.
+"""The error tree of the HTTP layer (confd, wazo-auth, wazo-calld): every failure is one of these.
 
     ConfdError                      status, confd's messages, method, path
      +-- ConfdConfigError           settings missing or unsafe (raised before any connection)
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 
 class ConfdError(Exception):
-    """A failed exchange with wazo-confd or wazo-auth."""
+    """A failed exchange with wazo-confd, wazo-auth or wazo-calld (`service` names which answered)."""
 
     def __init__(
         self,
@@ -30,8 +30,10 @@ class ConfdError(Exception):
         messages: Sequence[str] = (),
         method: str | None = None,
         path: str | None = None,
+        service: str = "confd",
     ) -> None:
         self.summary = summary
+        self.service = service
         self.status = status
         self.messages = list(messages)
         self.method = method
@@ -47,7 +49,7 @@ class ConfdError(Exception):
         if where:
             text += f" [{where}" + (f" -> HTTP {self.status}" if self.status is not None else "") + "]"
         if self.messages:
-            text += "\nconfd said: " + " | ".join(self.messages)
+            text += f"\n{self.service} said: " + " | ".join(self.messages)
         return text
 
 

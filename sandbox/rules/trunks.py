@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from sandbox import errors
-from sandbox.rules import contexts, sip
+from sandbox.rules import calld, contexts, sip
 from sandbox.rules.common import (
     Caller,
     ListParams,
@@ -147,6 +147,10 @@ def delete(conn: sqlite3.Connection, caller: Caller, trunk_id: int) -> None:
     conn.execute("DELETE FROM outcall_trunks WHERE trunk_id = ?", (trunk_id,))
     conn.execute("DELETE FROM trunks WHERE id = ?", (trunk_id,))
     if row["endpoint_sip_uuid"]:
+        endpoint = conn.execute(
+            "SELECT name FROM endpoints WHERE uuid = ?", (row["endpoint_sip_uuid"],)
+        ).fetchone()
+        calld.trunk_deleted(conn, "sip", endpoint["name"])
         # a trunk takes its SIP endpoint with it
         sip.delete_row(conn, row["endpoint_sip_uuid"])
 
@@ -175,6 +179,7 @@ def associate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, 
             "Trunk", "Endpoint", trunk_id=other["id"], endpoint="sip", endpoint_id=as_uuid(endpoint["uuid"])
         )
     conn.execute("UPDATE trunks SET endpoint_sip_uuid = ? WHERE id = ?", (endpoint["uuid"], trunk_id))
+    calld.trunk_endpoint_associated(conn, "sip", endpoint["name"])
 
 
 def dissociate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, sip_uuid: str) -> None:

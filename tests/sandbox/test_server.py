@@ -416,3 +416,38 @@ def test_a_refresh_token_survives_the_expiry_of_access_tokens(clean_sandbox: San
     token = renewed.json()["data"]["token"]
     assert token != first["token"]
     assert httpx.get(f"{clean_sandbox.confd_url}/infos", headers={"X-Auth-Token": token}).status_code == 200
+
+
+# -- where each service is mounted -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def direct_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Services at their own paths, as on a Wazo reached without nginx (one port here, not three)."""
+    prefixes = {"confd": "/1.1", "auth": "/0.1", "calld": "/1.0"}
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("direct") / "sandbox.db", prefixes=prefixes).start()
+    yield sandbox
+    sandbox.stop()
+
+
+def test_each_service_can_be_served_at_its_own_path(direct_sandbox: SandboxProcess) -> None:
+    base = direct_sandbox.url
+    token = direct_sandbox.token("acme-admin", "acme-secret")
+    headers = {"X-Auth-Token": token, "Wazo-Tenant": ACME}
+
+    created = httpx.post(f"{base}/1.1/trunks", json={"context": INCALL_CONTEXT}, headers=headers)
+
+    assert direct_sandbox.auth_url == f"{base}/0.1"
+    login = httpx.post(f"{base}/api/auth/0.1/token", auth=("acme-admin", "acme-secret"), json={})
+    assert login.status_code == 404
+    assert httpx.get(f"{base}/api/confd/1.1/infos", headers=headers).status_code == 404
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"{base}/1.1/trunks/{created.json()['id']}"
+    assert created.json()["links"][0]["href"] == f"{base}/1.1/trunks/{created.json()['id']}"
+    assert httpx.get(f"{base}/1.0/trunks", headers=headers).json()["total"] == 0
+    assert httpx.get(f"{base}/api/calld/1.0/trunks", headers=headers).status_code == 404
+    spec = httpx.get(f"{base}/1.1/api/api.yml").text
+    assert "basePath: /1.1" in spec
+    assert "/endpoints/sip/templates:" in spec
+    assert "/trunks:" in spec
+    assert "/token" not in spec
