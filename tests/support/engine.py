@@ -4,6 +4,12 @@ It runs the real program; every dynamic resource is handed to its own provider, 
 `__provider` exactly as the provider server does, configured once with the stack config, then
 driven through check, diff, create, update and delete against a real server. The state it keeps
 between runs lets a second run show what changes. Components are only recorded.
+
+After a failed step it does what `pulumi up` does: the state keeps every operation that completed,
+those that were already running when the failure happened included, and never the failed one (a
+failed create leaves no trace in the state); no new step starts (each is refused with the first
+failure), and nothing is deleted. A run that failed raises; `state` is then what the next run
+starts from.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import runpy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +31,8 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
+
+from providers.confd import configure, current_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG = rpc._special_sig_key
@@ -92,8 +101,12 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, engine: EngineDouble | EchoMocks) -> None:
         super().__init__(engine)
         self.engine = engine
+        self.generation = getattr(engine, "generation", 0)
 
     def RegisterResource(self, request: Any) -> Any:
+        if getattr(self.engine, "generation", 0) != self.generation:
+            # a registration of a run that already ended (it failed): the engine has moved on
+            raise RuntimeError(f"{request.name}: a step of a run that has ended")
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -131,6 +144,14 @@ class EngineDouble(mocks.Mocks):
         self.result = RunResult()
         self._seen: list[str] = []
         self._providers: dict[str, ResourceProvider] = {}
+        # the first step that failed in this run: no step starts after it (the engine stops too)
+        self._failed: BaseException | None = None
+        # steps running now: a run ends only once they are all done, as the engine waits for them
+        self.generation = 0
+        self._running = 0
+        self._idle = threading.Condition()
+        # settings the provider process uses after configure(), for tests (e.g. a short timeout)
+        self.settings_overrides: dict[str, Any] = {}
 
     # -- the engine's side -------------------------------------------------------------------
     def provider(self, serialized: str) -> ResourceProvider:
@@ -140,6 +161,8 @@ class EngineDouble(mocks.Mocks):
             # the engine hands every config value over as a string, objects as JSON text
             config = {key: _as_config_string(value) for key, value in self.config.items()}
             provider.configure(ConfigureRequest(DynamicConfig(config, "wazo-voip")))
+            if self.settings_overrides:
+                configure(current_settings().with_overrides(**self.settings_overrides))
             self._providers[serialized] = provider
         return provider
 
@@ -151,6 +174,23 @@ class EngineDouble(mocks.Mocks):
             return f"{args.name}-id", args.inputs
         key = f"{args.typ}::{args.name}"
         self._seen.append(key)
+        with self._idle:
+            if self._failed is not None:
+                raise RuntimeError(f"{key} not started: an earlier step failed ({self._failed})")
+            self._running += 1
+        try:
+            return self._step(key, args)
+        except BaseException as error:
+            with self._idle:
+                if self._failed is None:
+                    self._failed = error
+            raise
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def _step(self, key: str, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs, _ = unwrap(args.inputs)
         serialized = inputs.pop("__provider")
         provider = self.provider(serialized)
@@ -210,7 +250,18 @@ class EngineDouble(mocks.Mocks):
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""
         self.result = RunResult()
         self._seen = []
-        run_program(self, self.config, program or run_main_program, stack)
+        self._failed = None
+        self.generation += 1
+        try:
+            run_program(self, self.config, program or run_main_program, stack)
+        finally:
+            # the SDK returns at the first failed registration; the steps still running finish
+            # and are recorded, as the engine waits for them before it ends the update
+            with self._idle:
+                self._idle.wait_for(lambda: self._running == 0, timeout=120)
+        if self._failed is not None:
+            # the program may have swallowed it (an Output that nothing awaits): the run failed
+            raise self._failed
         self.delete_unseen()
         return self.result
 
@@ -259,6 +310,10 @@ def run_program(
     pulumi.runtime.set_all_config({k: _as_config_string(v) for k, v in config.items()})
     monitor = RecordingMonitor(engine)
     mocks.set_mocks(engine, project="wazo-voip", stack=stack, preview=False, monitor=monitor)
+    # a run that failed leaves tasks behind (the SDK stops at the first error): forget them, as
+    # the SDK's own `mocks.test` does, or the next run would re-raise that run's error
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
     # set_mocks registers and closes a root stack at once; run the program in a fresh one, as
     # the language host does, so that its exports are registered as stack outputs.
     runtime_settings.ROOT.set(None)
