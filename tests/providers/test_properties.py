@@ -160,7 +160,7 @@ def test_a_secret_anywhere_in_a_secret_input_is_never_echoed(case):
     assert secret.lower() not in text.lower()
     if result.failures:
         # and the error create/update would raise with the same inputs says no more
-        with pytest.raises(ValueError) as raised:
+        with pytest.raises(ValueError, match="invalid SIP endpoint inputs") as raised:
             provider._args(inputs)
         assert secret not in str(raised.value)
     olds = provider.check({}, dict(VALID["endpoint_sip"])).inputs
