@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
+from providers._base import AssociationProvider, ObjectProvider
 from providers.confd import Settings, configure
 from providers.confd.client import POOL
-from providers.endpoint_sip import AUTH_SECTIONS
+from providers.endpoint_sip import AUTH_SECTIONS, EndpointSipProvider
 from tests.providers.support import PROVIDERS, VALID
 
 settings.register_profile(
@@ -60,7 +61,9 @@ secrets = st.text(alphabet="abcdefghijkLMNOP0123456789-_!@", min_size=4, max_siz
 def anything(resource: str) -> st.SearchStrategy[dict[str, Any]]:
     """A valid input set with some fields replaced by anything, some unknown, some extra keys."""
     base = VALID[resource]
-    names = sorted(set(base) | set(PROVIDERS[resource].spec.args.model_fields))  # type: ignore[attr-defined]
+    provider = PROVIDERS[resource]()
+    assert isinstance(provider, ObjectProvider | AssociationProvider)
+    names = sorted(set(base) | set(provider.spec.args.model_fields))
     return st.builds(
         _mix,
         st.just(base),
@@ -131,6 +134,7 @@ def _reasons(failures: list[CheckFailure]) -> str:
 @pytest.mark.parametrize("resource", sorted(PROVIDERS))
 def test_check_and_diff_take_anything_and_never_raise_nor_send(resource):
     provider = PROVIDERS[resource]()
+    assert isinstance(provider, ObjectProvider | AssociationProvider)
     olds = provider.check({}, dict(VALID[resource])).inputs
 
     @given(news=anything(resource), stale=anything(resource))
@@ -153,7 +157,7 @@ def test_check_and_diff_take_anything_and_never_raise_nor_send(resource):
 @given(case=secret_sections())
 def test_a_secret_anywhere_in_a_secret_input_is_never_echoed(case):
     inputs, secret = case
-    provider = PROVIDERS["endpoint_sip"]()
+    provider = EndpointSipProvider()
     result = provider.check({}, inputs)
     text = _reasons(result.failures)
     assert secret not in text
