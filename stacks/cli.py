@@ -492,11 +492,15 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: 
 
 @cli.command("show")
 @click.argument("stack")
-@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (or env WAZO_PASSWORD)")
-@click.option("--token", envvar="WAZO_TOKEN", help="a wazo-auth token instead (or env WAZO_TOKEN)")
 @pass_context
-def show_command(state: Context, stack: str, password: str | None, token: str | None) -> None:
-    """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only)."""
+def show_command(state: Context, stack: str) -> None:
+    """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only).
+
+    The stack's wazo-auth password comes from WAZO_PASSWORD (or a token from WAZO_TOKEN), or is
+    asked for without echo; never from the command line, where `ps` and shell history see it.
+    """
+    import os
+
     from providers.confd import ConfdError, Settings, connect
     from stacks.show import tenant_report
 
@@ -507,9 +511,14 @@ def show_command(state: Context, stack: str, password: str | None, token: str | 
     url, tenant = values.get("url"), values.get("tenant")
     if not url or not tenant:
         raise click.ClickException(f"{refs[0].path.name} sets no wazo-voip:url or wazo-voip:tenant")
+    username = values.get("username") or None
+    password = os.environ.get("WAZO_PASSWORD") or None
+    token = os.environ.get("WAZO_TOKEN") or None
+    if not password and not token and username and state.interactive:
+        password = click.prompt(f"wazo-auth password of {username}", hide_input=True) or None
     settings = Settings(
         url=str(url),
-        username=values.get("username") or None,
+        username=username,
         password=password,
         token=token,
         insecure=str(values.get("insecure", "false")).lower() == "true",
