@@ -347,7 +347,7 @@ class ObjectProvider(_Lifecycle):
         ]
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Look, then POST; a lost answer is settled by looking again (see docs/architecture.md).
+        """Look, then POST; a lost answer is settled by looking again (README.md, "Faults").
 
         The look before the POST is what proves, after a lost answer, which object this call made:
         only an object that was not there before, holds exactly what was sent and is linked to
