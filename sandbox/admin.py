@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import re
 import socket
@@ -40,6 +41,11 @@ class Fault:
     status: int
     delay: float
     phase: str
+    # `same`: once fired, the fault fires only on that same request again (method, path, body):
+    # a request that keeps failing through every retry, among others of the same path
+    same: bool = False
+    pinned: tuple[str, str, bytes] | None = None
+    location: str | None = None
     fired: int = 0
 
     def describe(self) -> dict[str, Any]:
@@ -53,6 +59,8 @@ class Fault:
             "status": self.status,
             "delay": self.delay,
             "phase": self.phase,
+            "same": self.same,
+            "location": self.location,
             "remaining": self.times,
             "fired": self.fired,
         }
@@ -86,7 +94,7 @@ class HookState:
             self.log.append(entry)
             return entry
 
-    def take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str, body: bytes = b"") -> Fault | None:
         """The fault that applies to this request, if any, counting skips and remaining times."""
         with self.lock:
             for fault in self.faults:
@@ -96,11 +104,15 @@ class HookState:
                     continue
                 if fault.regex.fullmatch(path) is None:
                     continue
+                if fault.pinned is not None and fault.pinned != (method.upper(), path, body):
+                    continue
                 if fault.skip > 0:
                     fault.skip -= 1
                     continue
                 fault.times -= 1
                 fault.fired += 1
+                if fault.same:
+                    fault.pinned = (method.upper(), path, body)
                 return fault
             return None
 
@@ -119,6 +131,12 @@ class HookState:
         except (re.error, TypeError) as error:
             raise FaultSpecError(f"invalid path regex: {error}") from None
         method = spec.get("method")
+        same = spec.get("same", False)
+        if not isinstance(same, bool):
+            raise FaultSpecError("same must be true or false")
+        location = spec.get("location")
+        if location is not None and not isinstance(location, str):
+            raise FaultSpecError("location must be a string")
         values: dict[str, Any] = {}
         # `delay` is the point of a delay fault; a status or drop fault waits that long first (default 0)
         for name, kind, default in (
@@ -147,10 +165,25 @@ class HookState:
                 regex=regex,
                 action=action,
                 phase=phase,
+                same=same,
+                location=location,
                 **values,
             )
             self.faults.append(fault)
             return fault
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request body, read once and put back for the app."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 def _drop(environ: dict[str, Any]) -> None:
@@ -177,7 +210,8 @@ class HookMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         query = unquote(environ.get("QUERY_STRING", ""))
         entry = self.state.record(method, path, query, environ.get("HTTP_WAZO_TENANT"))
-        fault = self.state.take_fault(method, path)
+        body = _body(environ)
+        fault = self.state.take_fault(method, path, body)
         if fault is not None:
             entry["fault"] = fault.id
 
@@ -186,7 +220,7 @@ class HookMiddleware:
                 time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
-                return self._injected(fault.status, start_response)
+                return self._injected(fault, start_response)
             if fault.action == "drop":
                 return self._dropped(environ, start_response)
             time.sleep(fault.delay)
@@ -214,7 +248,7 @@ class HookMiddleware:
                 time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
-                return self._injected(fault.status, start_response)
+                return self._injected(fault, start_response)
             if fault.action == "drop":
                 return self._dropped(environ, start_response)
             time.sleep(fault.delay)
@@ -232,15 +266,16 @@ class HookMiddleware:
         return []
 
     @staticmethod
-    def _injected(status: int, start_response: StartResponse) -> Iterable[bytes]:
+    def _injected(fault: Fault, start_response: StartResponse) -> Iterable[bytes]:
+        status = fault.status
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = "Injected"
-        start_response(
-            f"{status} {reason.upper()}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(FAULT_BODY)))],
-        )
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(FAULT_BODY)))]
+        if fault.location is not None:
+            headers.append(("Location", fault.location))
+        start_response(f"{status} {reason.upper()}", headers)
         return [FAULT_BODY]
 
 

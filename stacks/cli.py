@@ -648,8 +648,6 @@ def status_command(
 
 @cli.command("show")
 @click.argument("stack")
-@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (or env WAZO_PASSWORD)")
-@click.option("--token", envvar="WAZO_TOKEN", help="a wazo-auth token instead (or env WAZO_TOKEN)")
 @click.option(
     "--format",
     "output_format",
@@ -659,13 +657,13 @@ def status_command(
     help="text: in the words of the procedure; mermaid: a flowchart of the routing",
 )
 @pass_context
-def show_command(
-    state: Context, stack: str, password: str | None, token: str | None, output_format: str
-) -> None:
+def show_command(state: Context, stack: str, output_format: str) -> None:
     """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only).
 
     It connects as the program does: every connection key of the stack (url, confdUrl, authUrl,
-    caBundle, insecure, ...) with the same environment fallbacks.
+    caBundle, insecure, ...) with the same environment fallbacks. The wazo-auth password comes from
+    the stack (decrypted by the Pulumi CLI), WAZO_PASSWORD (or a token from WAZO_TOKEN), or is asked
+    for without echo; never from the command line, where `ps` and shell history see it.
     """
     from providers.confd import ConfdError, connect
     from stacks import diagram
@@ -678,10 +676,6 @@ def show_command(
         config, settings = _stack_connection(state, refs[0])
     except (connection.StackConfigError, ConfigError) as error:
         raise click.ClickException(f"{refs[0].path.name}: {error}") from None
-    if password:
-        settings = settings.with_overrides(password=password)
-    if token:
-        settings = settings.with_overrides(token=token)
     try:
         client = connect(str(config.tenant), settings)
         if output_format == "mermaid":

@@ -2,13 +2,15 @@
 
     ConfdError                      status, confd's messages, method, path
      +-- ConfdConfigError           settings missing or unsafe (raised before any connection)
-     +-- ConfdConnectionError       no answer: refused, timed out, dropped
+     +-- ConfdConnectionError       no answer: timed out or dropped after the request was sent
+     |    +-- ConfdNotSent          the request never left: refused, DNS failure, TLS not trusted
      +-- ConfdAuthError             wazo-auth refused the credentials, or confd refused the token (401)
      +-- ConfdNotFound              404
      +-- ConfdValidationError       400 (confd's messages say why)
      |    +-- ConfdAlreadyExists    400 "... already exists"
      +-- ConfdServerError           5xx
-     +-- ConfdUncertainWrite        a POST whose outcome cannot be known; not retried
+     +-- ConfdRedirect              3xx: nothing was done; the answer names where it points
+     +-- ConfdUncertainWrite        a POST whose outcome cannot be known; nothing adopted
      +-- ConfdMismatch              confd accepted a write but did not store what was sent
 
 No error ever carries a header, a token, a password or a 401 body (confd echoes the token there).
@@ -58,7 +60,16 @@ class ConfdConfigError(ConfdError):
 
 
 class ConfdConnectionError(ConfdError):
-    """No usable answer: the connection failed, timed out or was dropped."""
+    """No usable answer to a request that was sent: it timed out or the connection was dropped.
+
+    `in_flight` is true when the server may still be working on it (a timeout).
+    """
+
+    in_flight: bool = False
+
+
+class ConfdNotSent(ConfdConnectionError):
+    """The request never left this machine (refused connection, DNS failure, untrusted TLS)."""
 
 
 class ConfdAuthError(ConfdError):
@@ -81,8 +92,14 @@ class ConfdServerError(ConfdError):
     """confd or wazo-auth failed (HTTP 5xx)."""
 
 
+class ConfdRedirect(ConfdError):
+    """A 3xx answer: the server did nothing and points elsewhere (`location`)."""
+
+    location: str | None = None
+
+
 class ConfdUncertainWrite(ConfdError):
-    """A POST may or may not have landed, and nothing can prove which: it was not retried."""
+    """A POST may or may not have landed, and nothing can prove which object it made: none adopted."""
 
 
 class ConfdMismatch(ConfdError):

@@ -62,6 +62,7 @@ PROGRAM_LOOKUPS = 7
 # the writes of the fixed part of acme-dev: per provider a trunk, an endpoint and their link; one
 # outcall with its trunk list, and per pattern an extension and its link
 FIXED_WRITES = 2 * 3 + 2 + 3 * 2
+OBJECT_KINDS = ("Context", "Trunk", "EndpointSip", "Outcall", "Extension", "Incall")
 
 
 def kind_of(urn: str) -> str:
@@ -141,7 +142,9 @@ def test_up_creates_them_with_exactly_the_minimal_writes(run: Run) -> None:
     log = run.sandbox.requests()
     dids = EXPECTED_CREATES["Incall"]
     assert len(writes(log)) == FIXED_WRITES + 3 * dids
-    assert len(reads(log)) == PROGRAM_LOOKUPS
+    # the program's lookups, and one look before each object's POST (none before a link's PUT)
+    objects = sum(EXPECTED_CREATES.get(kind, 0) for kind in OBJECT_KINDS)
+    assert len(reads(log)) == PROGRAM_LOOKUPS + objects
     # one token for the program and one for the provider server: two processes, one login each
     assert token_requests(log) == 2
     after = snapshot(run.sandbox)

@@ -99,12 +99,13 @@ def test_with_the_cli_the_demo_deploys_with_secrets_on_stdin_only(
 
 
 def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
-    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ):
     EngineDouble(acme_dev_config(clean_sandbox)).run(stack="acme-dev")
     stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_sandbox.url))
-    result = invoke("show", "acme-dev", "--password", "acme-secret")
+    monkeypatch.setenv("WAZO_PASSWORD", "acme-secret")
+    result = invoke("show", "acme-dev")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Trunks (2)" in out
@@ -122,11 +123,22 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
 
 
 def test_show_names_a_wrong_password_clearly(
-    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ):
     stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_sandbox.url))
-    result = invoke("show", "acme-dev", "--password", "wrong-password")
+    monkeypatch.delenv("WAZO_PASSWORD", raising=False)
+    monkeypatch.delenv("WAZO_TOKEN", raising=False)
+    # asked without echo when there is a terminal, as it never comes from the command line
+    result = invoke("show", "acme-dev", obj={"interactive": True}, input="wrong-password\n")
     assert result.exit_code == 1
     assert "wrong-password" not in result.output
     assert "Error:" in result.output
+
+
+def test_show_takes_no_password_on_the_command_line(repo_stacks: Project, invoke: Invoke):
+    for option in ("--password", "--token"):
+        result = invoke("show", "acme-dev", option, "acme-secret")
+        assert result.exit_code == 2  # click: no such option
+        assert f"No such option '{option}'" in result.output
+        assert "acme-secret" not in result.output

@@ -5,17 +5,19 @@ It runs the real program; every dynamic resource is handed to its own provider, 
 driven through check, diff, create, update and delete against a real server. The state it keeps
 between runs lets a second run show what changes. Components are only recorded.
 
-Like the real engine (tests/e2e/test_failure.py), when an operation fails it starts no further
-operation, waits for those already in flight and keeps them in its state, records nothing for the
-failed one, and deletes nothing; the next run starts from that state.
-
-What it does not model, where the real engine is the reference (tests/e2e/):
+After a failed step it does what `pulumi up` does: the state keeps every operation that completed,
+those that were already running when the failure happened included, and never the failed one (a
+failed create leaves no trace in the state); no new step starts (each is refused with the first
+failure), and nothing is deleted. A run that failed raises; `state` is then what the next run
+starts from.
+The real engine is the reference for that (tests/e2e/test_failure.py makes the same assertions of
+it). What the double does not model, where tests/e2e/ runs the real engine:
 - previews: it only applies (the real engine answers an update of a dynamic resource during a
   preview with the new inputs, so output-only properties are unknown downstream);
 - the engine's own step ordering and parallelism limit: operations run as the SDK registers
   resources, on the SDK's threads;
 - replacements' ordering across resources (a replacement is done in place: delete then create, or
-  create then delete, within the one registration), refresh, and aliases.
+  create then delete, within the one registration), and refresh.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
+
+from providers.confd import configure, current_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG = rpc._special_sig_key
@@ -105,8 +109,12 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, engine: EngineDouble | EchoMocks) -> None:
         super().__init__(engine)
         self.engine = engine
+        self.generation = getattr(engine, "generation", 0)
 
     def RegisterResource(self, request: Any) -> Any:
+        if getattr(self.engine, "generation", 0) != self.generation:
+            # a registration of a run that already ended (it failed): the engine has moved on
+            raise RuntimeError(f"{request.name}: a step of a run that has ended")
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -144,10 +152,14 @@ class EngineDouble(mocks.Mocks):
         self.result = RunResult()
         self._seen: list[str] = []
         self._providers: dict[str, ResourceProvider] = {}
-        # operations in flight, and the first failure (after which nothing new starts)
-        self._flight = threading.Condition()
-        self._in_flight = 0
-        self._failure: BaseException | None = None
+        # the first step that failed in this run: no step starts after it (the engine stops too)
+        self._failed: BaseException | None = None
+        # steps running now: a run ends only once they are all done, as the engine waits for them
+        self.generation = 0
+        self._running = 0
+        self._idle = threading.Condition()
+        # settings the provider process uses after configure(), for tests (e.g. a short timeout)
+        self.settings_overrides: dict[str, Any] = {}
 
     # -- the engine's side -------------------------------------------------------------------
     def provider(self, serialized: str) -> ResourceProvider:
@@ -157,6 +169,8 @@ class EngineDouble(mocks.Mocks):
             # the engine hands every config value over as a string, objects as JSON text
             config = {key: _as_config_string(value) for key, value in self.config.items()}
             provider.configure(ConfigureRequest(DynamicConfig(config, "wazo-voip")))
+            if self.settings_overrides:
+                configure(current_settings().with_overrides(**self.settings_overrides))
             self._providers[serialized] = provider
         return provider
 
@@ -166,25 +180,25 @@ class EngineDouble(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
             return f"{args.name}-id", args.inputs
-        with self._flight:
-            if self._failure is not None:
-                raise RuntimeError(f"not started: the engine stopped after a failure ({args.name})")
-            self._in_flight += 1
-        try:
-            return self._apply(args)
-        except BaseException as error:
-            with self._flight:
-                self._failure = self._failure or error
-            raise
-        finally:
-            with self._flight:
-                self._in_flight -= 1
-                self._flight.notify_all()
-
-    def _apply(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        """One resource's check, then create, update, replace or nothing, as its diff says."""
         key = f"{args.typ}::{args.name}"
         self._seen.append(key)
+        with self._idle:
+            if self._failed is not None:
+                raise RuntimeError(f"{key} not started: an earlier step failed ({self._failed})")
+            self._running += 1
+        try:
+            return self._step(key, args)
+        except BaseException as error:
+            with self._idle:
+                if self._failed is None:
+                    self._failed = error
+            raise
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def _step(self, key: str, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs, _ = unwrap(args.inputs)
         serialized = inputs.pop("__provider")
         provider = self.provider(serialized)
@@ -244,17 +258,18 @@ class EngineDouble(mocks.Mocks):
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""
         self.result = RunResult()
         self._seen = []
-        self._failure = None
+        self._failed = None
+        self.generation += 1
         try:
             run_program(self, self.config, program or run_main_program, stack)
-        except BaseException as error:
-            # the program stops at the first failure; the operations already started still finish
-            with self._flight:
-                failure, self._failure = self._failure, self._failure or error
-                self._flight.wait_for(lambda: self._in_flight == 0, timeout=120)
-            if failure is None or failure is error:
-                raise
-            raise failure from error  # what failed first, not a registration refused after it
+        finally:
+            # the SDK returns at the first failed registration; the steps still running finish
+            # and are recorded, as the engine waits for them before it ends the update
+            with self._idle:
+                self._idle.wait_for(lambda: self._running == 0, timeout=120)
+        if self._failed is not None:
+            # the program may have swallowed it (an Output that nothing awaits): the run failed
+            raise self._failed
         self.delete_unseen()
         return self.result
 
@@ -303,8 +318,10 @@ def run_program(
     pulumi.runtime.set_all_config({k: _as_config_string(v) for k, v in config.items()})
     monitor = RecordingMonitor(engine)
     mocks.set_mocks(engine, project="wazo-voip", stack=stack, preview=False, monitor=monitor)
-    # a run that failed leaves its pending outputs behind: they must not fail this one
-    runtime_settings.SETTINGS.outputs = set()
+    # a run that failed leaves tasks behind (the SDK stops at the first error): forget them, as
+    # the SDK's own `mocks.test` does, or the next run would re-raise that run's error
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
     # set_mocks registers and closes a root stack at once; run the program in a fresh one, as
     # the language host does, so that its exports are registered as stack outputs.
     runtime_settings.ROOT.set(None)

@@ -132,6 +132,11 @@ class SandboxProcess:
     def fault(self, **spec: Any) -> str:
         return str(self._hook("POST", "faults", json=spec).json()["id"])
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The injected faults, each with how many times it `fired`."""
+        items: list[dict[str, Any]] = self._hook("GET", "faults").json()["items"]
+        return items
+
     def clear_faults(self) -> None:
         self._hook("DELETE", "faults")
 
