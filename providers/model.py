@@ -159,6 +159,16 @@ class Did(_Model):
     greeting_sound: str | None = Field(default=None, max_length=255)
     description: str | None = None
 
+    @field_validator("did", "exten", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        # `pulumi config set --path ... +15551230003` stores a number (the CLI reads the value as
+        # YAML, dropping the '+'). A whole number keeps every digit (a leading 0 keeps it a string),
+        # and a DID's digits are what its exten comes from: take it as the digits-only form.
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return str(value)
+        return value
+
     @field_validator("did")
     @classmethod
     def _did(cls, value: str) -> str:
@@ -420,11 +430,22 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def describe_errors(error: ValidationError) -> list[str]:
     """One readable line per problem, naming the config key; never echoes a secret value."""
     lines = []
-    for item in error.errors(include_input=False, include_url=False):
+    # inputs are read only for their type and never shown: a secret may be among them
+    for item in error.errors(include_url=False):
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is missing: set it with `pulumi config set` (see README)"
+        elif item["type"] == "string_type" and isinstance(item.get("input"), int | float):
+            # the CLI stores `config set --path` values that look like numbers as numbers, and a
+            # number has lost a leading '+': ask for the string again rather than guess it
+            path = _key_path(loc).removeprefix(f"{NAMESPACE}:")
+            secret = "--secret " if loc and loc[-1] in ("password", "token") else ""
+            message = (
+                "is a number, not a string (`pulumi config set --path` reads numbers, dropping a "
+                f"leading '+'): set it with `pulumi config set {secret}--type string --path '{path}' "
+                "<value>`"
+            )
         elif item["type"] == "extra_forbidden":
             message = "is not a known setting: check its spelling (see README for every key)"
         lines.append(f"{_key_path(loc)}: {message}")

@@ -505,3 +505,48 @@ def test_the_program_stops_before_any_resource_on_bad_config_naming_the_key():
         "wazo-voip:providers[0].port: Input should be greater than or equal to 1"
     )
     assert engine.inputs == {}
+
+
+def test_a_did_the_cli_stored_as_a_number_is_taken_as_its_digits():
+    # `pulumi config set --path 'providers[0].incoming[0].did' +15551230000` stores 15551230000
+    values = with_provider(
+        incoming=[{"did": 15551230000, "exten": 5551230000, "destination": {"type": "none"}}]
+    )
+    (did,) = load_stack_config(values).providers[0].incoming
+    assert (did.did, did.digits, did.exten) == ("15551230000", "15551230000", "5551230000")
+    # the same exten as the E.164 form: the same DID in the incall context
+    engine, _ = build(provider(incoming=[{"did": 15551230000, "destination": {"type": "none"}}]))
+    assert engine.inputs["did-5551230000"]["exten"] == "5551230000"
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "command"),
+    [
+        (
+            with_provider(
+                outgoing={"outcall": "o", "patterns": [{"exten": "_0X", "caller_id": 15551230000}]}
+            ),
+            "wazo-voip:providers[0].outgoing.patterns[0].caller_id",
+            "pulumi config set --type string --path 'providers[0].outgoing.patterns[0].caller_id' <value>",
+        ),
+        (
+            with_provider(username=140000000),
+            "wazo-voip:providers[0].username",
+            "pulumi config set --type string --path 'providers[0].username' <value>",
+        ),
+        (
+            with_provider(password=987654321),
+            "wazo-voip:providers[0].password",
+            "pulumi config set --secret --type string --path 'providers[0].password' <value>",
+        ),
+    ],
+    ids=["caller-id", "username", "password"],
+)
+def test_any_other_string_the_cli_stored_as_a_number_asks_for_type_string(values, key, command):
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(values)
+    (line,) = raised.value.problems
+    assert line.startswith(f"{key}: is a number, not a string")
+    assert line.endswith(f"`{command}`")
+    assert "15551230000" not in line
+    assert "987654321" not in line

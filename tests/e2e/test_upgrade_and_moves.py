@@ -119,3 +119,41 @@ def test_moving_a_did_to_another_provider_previews_no_create_and_no_delete(run: 
     }
     assert len(ids) == 3
     assert after == ids
+
+
+def test_a_did_set_as_the_cli_parses_it_is_taken_as_its_digits(run: Run) -> None:
+    # voipco now lists 4 DIDs (one moved in above): this is the fifth
+    run.cli.run("config", "set", "--path", "providers[0].incoming[4].did", "+15551230003")
+    run.cli.run("config", "set", "--path", "providers[0].incoming[4].destination.type", "none")
+    assert "did: 15551230003\n" in run.stack_file().read_text()  # a number: the '+' is gone
+
+    steps = run.cli.json("preview")["steps"]
+    assert sorted((op, urn.rsplit("::", 1)[-1]) for op, urn in non_same(steps)) == [
+        ("create", "did-5551230003"),
+        ("create", "did-5551230003-incall"),
+        ("create", "did-5551230003-link"),
+    ]
+    run.sandbox.clear_requests()
+    run.cli.run("up", "--yes", "--skip-preview")
+    assert [method for method, _ in writes(run.sandbox.requests())] == ["POST", "POST", "PUT"]
+
+
+def test_a_new_caller_id_set_as_a_number_is_refused_naming_type_string(run: Run) -> None:
+    # the third pattern has no caller_id yet: the CLI stores a new key that looks like a number as one
+    key = "providers[0].outgoing.patterns[2].caller_id"
+    run.cli.run("config", "set", "--path", key, "+15551230000")
+    result = run.cli.run("preview", check=False)
+    assert result.returncode != 0
+    assert f"pulumi config set --type string --path '{key}' <value>" in result.stdout + result.stderr
+    run.cli.run("config", "rm", "--path", key)
+    run.cli.run("preview", "--expect-no-changes")
+
+
+def test_an_existing_string_key_set_without_type_string_loses_its_plus(run: Run) -> None:
+    # what the README warns of: the CLI keeps the key a string, but writes the number it parsed
+    key = "providers[0].outgoing.patterns[1].caller_id"
+    run.cli.run("config", "set", "--path", key, "+15551230000")
+    assert "caller_id: '15551230000'" in run.stack_file().read_text()
+    run.cli.run("config", "set", "--type", "string", "--path", key, "+15551230000")
+    assert "caller_id: '+15551230000'" in run.stack_file().read_text()
+    run.cli.run("preview", "--expect-no-changes")
