@@ -27,7 +27,8 @@ from providers.outcall_extension import DIAL_PREFIX
 NAMESPACE = "wazo-voip"
 
 # The resources' own rules (imported above) plus the stack's, so that a stack fails before any
-# request is sent. A dial pattern here must not be empty, though confd accepts "" (transcript #47).
+# request is sent. A dial pattern here must not be empty, though confd accepts ""
+# (docs/confd-contract.md section 13, request #47).
 OUTCALL_PATTERN = re.compile(r"^_?\+?[*#0-9_XxZzNn\[\].!-]+$")
 HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$"

@@ -49,7 +49,7 @@ def _in_range(digits: str, incall_range: IncallRange) -> bool:
 
 
 def _exten_in_range(exten: str, incall_range: IncallRange) -> bool:
-    """confd's own test on extension update (CONTRACT.md 6.10): last `did_length` digits of the bounds."""
+    """confd's own test on extension update (docs/confd-contract.md 6.10): last `did_length` digits of the bounds."""
     if not exten.isdigit():
         return False
     end = incall_range.end or incall_range.start
@@ -71,7 +71,7 @@ def did_exten(did: Did, context: ContextInfo) -> str:
     """The exten a DID gets in the incall context, checked against the context's incall ranges.
 
     With `did_length` N, the provider delivers the last N digits of the number, and confd compares
-    an extension with the last N digits of the range bounds (transcript #101). A DID outside every
+    an extension with the last N digits of the range bounds (request #101 of docs/confd-contract.md section 13). A DID outside every
     range is refused here: confd would accept it at creation but refuse every later update.
     """
     if did.exten is not None:
