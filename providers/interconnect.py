@@ -59,7 +59,10 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
     ) -> None:
         provider = plan.provider
         name = provider.name
-        super().__init__(TYPE, name, None, opts)
+        # a renamed provider keeps its resources: the children inherit the component's former
+        # names (`<former>-trunk`...), and only the endpoint's name changes, in place
+        renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old) for old in provider.renamed_from])
+        super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, renamed))
         child = pulumi.ResourceOptions(parent=self)
         # the auth sections carry the password: secret in the inputs, the state and the outputs
         options: dict[str, Any] = {
@@ -182,19 +185,27 @@ def _outcall(
     """An outcall named after its name, its trunks in priority order, its dial patterns."""
     outgoing, owner = plan.outgoing, plan.provider
     name = f"outcall-{outgoing.outcall}"
+    renamed = [f"outcall-{old}" for old in outgoing.renamed_from]
     outcall = Outcall(
         name,
         tenant_uuid=tenant,
         name=outgoing.outcall,
         description=outgoing.description,
-        opts=pulumi.ResourceOptions(aliases=former.of(owner, "outcall")),
+        opts=pulumi.ResourceOptions(
+            aliases=[*former.of(owner, "outcall"), *(pulumi.Alias(name=old) for old in renamed)]
+        ),
     )
     OutcallTrunks(
         f"{name}-trunks",
         tenant_uuid=tenant,
         outcall_id=confd_id(outcall),
         trunk_ids=[trunks[provider].trunk_id for provider in plan.trunks],
-        opts=pulumi.ResourceOptions(aliases=former.of(owner, "outcall-trunks")),
+        opts=pulumi.ResourceOptions(
+            aliases=[
+                *former.of(owner, "outcall-trunks"),
+                *(pulumi.Alias(name=f"{old}-trunks") for old in renamed),
+            ]
+        ),
     )
     for pattern in outgoing.patterns:
         # an exten is one extension of the outcall context, attached to one outcall at most: moving

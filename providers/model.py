@@ -130,6 +130,10 @@ class Outgoing(_Model):
         description="provider names of this stack in priority order; default: only this provider",
     )
     patterns: list[DialPattern] = Field(min_length=1)
+    renamed_from: list[str] = Field(
+        default_factory=list,
+        description="former names of this outcall: renamed in place (one write) instead of replaced",
+    )
 
     @model_validator(mode="after")
     def _unique_patterns(self) -> Outgoing:
@@ -140,6 +144,8 @@ class Outgoing(_Model):
             seen.add(pattern.exten)
         if self.trunks is not None and len(set(self.trunks)) != len(self.trunks):
             raise ValueError("trunks lists a provider twice")
+        if self.outcall in self.renamed_from:
+            raise ValueError("renamed_from lists the outcall's own name")
         return self
 
 
@@ -233,6 +239,18 @@ class Provider(_Model):
     )
     outgoing: Outgoing | None = None
     incoming: list[Did] = Field(default_factory=list)
+    renamed_from: list[str] = Field(
+        default_factory=list,
+        description="former names of this provider: its trunk and SIP endpoint are kept and the "
+        "endpoint renamed in place (one write) instead of replaced",
+    )
+
+    @field_validator("renamed_from")
+    @classmethod
+    def _former_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            cls._name(name)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -387,7 +405,20 @@ class StackConfig(_Model):
         outcalls: dict[str, str] = {}
         dids: dict[str, str] = {}
         for provider in self.providers:
+            for former in provider.renamed_from:
+                if former in names or sum(former in p.renamed_from for p in self.providers) > 1:
+                    raise ValueError(
+                        f"providers {provider.name!r}: renamed_from names {former!r}, which is a "
+                        f"provider of this stack or a former name of another one"
+                    )
             if provider.outgoing is not None:
+                current = {p.outgoing.outcall for p in self.providers if p.outgoing is not None}
+                for former in provider.outgoing.renamed_from:
+                    if former in current:
+                        raise ValueError(
+                            f"outcall {provider.outgoing.outcall!r}: renamed_from names {former!r}, "
+                            f"which is the name of an outcall of this stack"
+                        )
                 owner = outcalls.setdefault(provider.outgoing.outcall, provider.name)
                 if owner != provider.name:
                     raise ValueError(

@@ -157,3 +157,64 @@ def test_an_existing_string_key_set_without_type_string_loses_its_plus(run: Run)
     run.cli.run("config", "set", "--type", "string", "--path", key, "+15551230000")
     assert "caller_id: '+15551230000'" in run.stack_file().read_text()
     run.cli.run("preview", "--expect-no-changes")
+
+
+def _providers(run: Run) -> list[dict[str, Any]]:
+    data = yaml.safe_load(run.stack_file().read_text())
+    providers: list[dict[str, Any]] = data["config"]["wazo-voip:providers"]
+    return providers
+
+
+def _write(run: Run, providers: list[dict[str, Any]]) -> None:
+    write_stack_file(run.cli.project, {"wazo-voip:providers": providers})
+
+
+def test_a_provider_renamed_with_renamed_from_previews_one_update_in_place(run: Run) -> None:
+    providers = _providers(run)
+    providers[1]["name"] = "acme-backupnet"
+    providers[1]["renamed_from"] = ["acme-backupco"]
+    providers[0]["outgoing"]["trunks"] = ["acme-voipco", "acme-backupnet"]
+    _write(run, providers)
+
+    steps = run.cli.json("preview")["steps"]
+    # the engine gives the component's children its former names too (`acme-backupco-trunk`...)
+    assert [(op, urn.rsplit("::", 1)[-1]) for op, urn in non_same(steps)] == [
+        ("update", "acme-backupnet-endpoint")
+    ]
+    run.sandbox.clear_requests()
+    run.cli.run("up", "--yes", "--skip-preview")
+    ((method, path),) = writes(run.sandbox.requests())
+    assert (method, path.rsplit("/", 1)[0]) == ("PUT", "/api/confd/1.1/endpoints/sip")
+    run.cli.run("preview", "--expect-no-changes")
+
+
+def test_moving_a_pattern_to_another_outcall_previews_a_replacement_that_deletes_first(run: Run) -> None:
+    providers = _providers(run)
+    providers[1]["outgoing"] = {"outcall": "acme-intl", "patterns": [{"exten": "_00."}]}
+    _write(run, providers)
+    run.cli.run("up", "--yes", "--skip-preview")
+
+    providers = _providers(run)
+    pattern = next(p for p in providers[0]["outgoing"]["patterns"] if p["exten"] == "_011.")
+    providers[0]["outgoing"]["patterns"].remove(pattern)
+    providers[1]["outgoing"]["patterns"].append(pattern)
+    _write(run, providers)
+
+    steps = non_same(run.cli.json("preview", "--show-replacement-steps")["steps"])
+    assert {urn.rsplit("::", 1)[-1] for _, urn in steps} == {"pattern-_011.-outcall"}
+    # delete-before-replace: the preview lists the old link's deletion before the new link
+    assert [op for op, _ in steps] == ["delete-replaced", "replace", "create-replacement"]
+    lines = [
+        line
+        for line in run.cli.run("preview", "--show-replacement-steps").stdout.splitlines()
+        if "pattern-_011.-outcall" in line
+    ]
+    assert [line.split("pattern-_011.-outcall")[1].split("[")[0].strip() for line in lines] == [
+        "delete original",
+        "replace",
+        "create replacement",
+    ]
+    run.sandbox.clear_requests()
+    run.cli.run("up", "--yes", "--skip-preview")
+    assert [method for method, _ in writes(run.sandbox.requests())] == ["DELETE", "PUT"]
+    run.cli.run("preview", "--expect-no-changes")

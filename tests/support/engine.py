@@ -95,6 +95,7 @@ class Resource:
 class RunResult:
     operations: list[tuple[str, str]] = field(default_factory=list)  # (op, key)
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (former URN, URN), by aliases
+    delete_first: list[str] = field(default_factory=list)  # keys of replacements that deleted first
     registrations: dict[str, Registration] = field(default_factory=dict)
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
@@ -241,6 +242,7 @@ class EngineDouble(mocks.Mocks):
             elif diff.replaces:
                 if diff.delete_before_replace:
                     provider.delete(old.id, old.outputs)
+                    self.result.delete_first.append(key)
                 created = provider.create(news)
                 if not diff.delete_before_replace:
                     provider.delete(old.id, old.outputs)
