@@ -190,10 +190,6 @@ class ContextPlan:
     incall_ranges: tuple[IncallRange, ...] = ()
 
     @property
-    def created(self) -> bool:
-        return self.name is None
-
-    @property
     def shown(self) -> str:
         return self.name or f"(the {self.kind} context this stack creates)"
 

@@ -64,3 +64,17 @@ def test_each_example_stack_creates_then_reruns_with_no_operation(stack: str, cl
     second = engine.run(stack=stack)
     assert second.operations == []
     assert confd_writes(clean_sandbox, seq) == []
+
+
+def test_a_stack_that_names_its_contexts_reruns_with_no_operation(clean_sandbox: SandboxProcess):
+    # the third way to get contexts (found by type, created: the example stacks above)
+    config = example_config("acme-dev", clean_sandbox)
+    config["wazo-voip:contexts"] = {
+        "incall": seed.CONTEXTS[("acme", "incall")].name,
+        "outcall": seed.CONTEXTS[("acme", "outcall")].name,
+    }
+    engine = EngineDouble(config)
+    assert {op for op, _ in engine.run(stack="acme-dev").operations} == {"create"}
+    seq = clean_sandbox.last_seq()
+    assert engine.run(stack="acme-dev").operations == []
+    assert confd_writes(clean_sandbox, seq) == []

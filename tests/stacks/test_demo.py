@@ -39,7 +39,9 @@ def test_without_the_cli_the_demo_starts_the_sandbox_and_says_how_to_install_pul
     result = invoke("demo", "--port", str(port), "--state-dir", str(state))
     try:
         assert result.exit_code == 3, result.output
-        assert "Checked 4 stack files offline: no error." in result.output
+        checked = len(list(repo_stacks.stacks.glob("Pulumi.*.yaml")))
+        assert checked == 5  # acme and other, dev and prod; bare-dev
+        assert f"Checked {checked} stack files offline: no error." in result.output
         assert f"Started the sandbox on http://127.0.0.1:{port}" in result.output
         assert "curl -fsSL https://get.pulumi.com | sh" in result.output
         assert 'export PATH="$HOME/.pulumi/bin:$PATH"' in result.output
