@@ -15,7 +15,7 @@ from providers.trunk import check_context_name
 GENERATED_CONTEXT = re.compile(
     r"^ctx-.+-(?P<type>internal|incall|outcall|services|others)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"
 )
-# confd's rules (CONTRACT.md 6.10)
+# confd's rules (docs/confd-contract.md 6.10)
 OUTCALL_EXTEN = re.compile(r"^_?\+?[*#0-9_XxZzNn\[\].!-]*$")
 OTHER_EXTEN = re.compile(r"^(_[*#0-9_XxZzNn\[\].!-]{1,39}|[*#0-9]{1,40})$")
 PATTERN_CHARS = re.compile(r"[XxZzNn\[\].!]")

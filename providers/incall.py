@@ -20,7 +20,7 @@ from pydantic import (
 from providers._base import ArgsBase, ObjectProvider, ObjectSpec, check_uuid, plain
 from providers.confd import ConfdClient
 
-# confd's rules for destinations (CONTRACT.md 6.12)
+# confd's rules for destinations (docs/confd-contract.md 6.12)
 # confd's lookahead is case-sensitive; Asterisk application names are not, so refuse any case
 COMMAND = re.compile(r"^(?!(?i:(try)?system)\()[a-zA-Z]{3,}\((.*)\)$")
 DEST_EXTEN = re.compile(r"^[0-9*#]{1,255}$")

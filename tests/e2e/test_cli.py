@@ -245,7 +245,7 @@ def test_a_new_destination_is_one_update_of_the_incall(run: Run, tmp_path: Path)
     digest, text = run.preview(tmp_path)
     steps = changes(digest["steps"])
     assert operations(digest["steps"]) == [("update", "Incall")]
-    assert name_of(steps[0]["urn"]).endswith("15551230001-incall")
+    assert name_of(steps[0]["urn"]) == "did-5551230001-incall"
     rows = [line for line in text.splitlines() if line.startswith("| ~ update |")]
     assert len(rows) == 1
     assert "`destination.ring_time`: `25` → `30`" in rows[0]

@@ -10,6 +10,7 @@ those that were already running when the failure happened included, and never th
 failed create leaves no trace in the state); no new step starts (each is refused with the first
 failure), and nothing is deleted. A run that failed raises; `state` is then what the next run
 starts from.
+
 The real engine is the reference for that (tests/e2e/test_failure.py makes the same assertions of
 it). What the double does not model, where tests/e2e/ runs the real engine:
 - previews: it only applies (the real engine answers an update of a dynamic resource during a
@@ -46,6 +47,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG = rpc._special_sig_key
 SECRET_VALUE = rpc._special_secret_sig
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class _Pending(threading.local):
+    """The URN and former URNs of the registration this thread is handing to the mocks."""
+
+    urn: str = ""
+    aliases: list[str] = []
+
+
+PENDING = _Pending()
 
 
 def unwrap(value: Any) -> tuple[Any, bool]:
@@ -80,13 +92,14 @@ class Registration:
     secret_inputs: set[str]
     additional_secret_outputs: list[str]
     delete_before_replace: bool
+    aliases: list[str]  # the former URNs it may take over, as the engine computes them
 
 
 @dataclass
 class Resource:
-    """One resource in the double's state."""
+    """One resource in the double's state, keyed by URN."""
 
-    key: str
+    key: str  # "<type>::<name>", how operations name it
     type: str
     name: str
     id: str
@@ -101,20 +114,66 @@ class RunResult:
     registrations: dict[str, Registration] = field(default_factory=dict)
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (former URN, URN), by aliases
+    delete_first: list[str] = field(default_factory=list)  # keys of replacements that deleted first
 
 
 class RecordingMonitor(mocks.MockMonitor):
-    """The SDK's mock monitor, also recording parents, dependencies and outputs."""
+    """The SDK's mock monitor, also recording parents, dependencies, aliases and outputs.
+
+    URNs are built as the engine builds them: a child's type is qualified by its parent's whole
+    qualified type, except under the root stack (the SDK's mock qualifies by the stack's type).
+    """
 
     def __init__(self, engine: EngineDouble | EchoMocks) -> None:
         super().__init__(engine)
         self.engine = engine
         self.generation = getattr(engine, "generation", 0)
+        self.aliases: dict[str, list[str]] = {}
+        self.names: dict[str, str] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+    def alias_urns(self, request: Any) -> list[str]:
+        """Every URN the resource may have had, as the engine reads alias specs.
+
+        A child also inherits its parent's aliases: under each former URN of its parent, with its
+        name rewritten when it starts with the parent's current name (`<parent>-<part>`).
+        """
+        urns: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            which = spec.WhichOneof("parent")
+            parent = spec.parentUrn if which == "parentUrn" else "" if which == "noParent" else request.parent
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        if request.parent in self.aliases:
+            parent_name = self.names[request.parent]
+            for parent_alias in self.aliases[request.parent]:
+                name = request.name
+                old_parent_name = parent_alias.rsplit("::", 1)[-1]
+                if name.startswith(parent_name):
+                    name = old_parent_name + name[len(parent_name) :]
+                urns.append(self.make_urn(parent_alias, request.type, name))
+        return list(dict.fromkeys(urns))
 
     def RegisterResource(self, request: Any) -> Any:
         if getattr(self.engine, "generation", 0) != self.generation:
             # a registration of a run that already ended (it failed): the engine has moved on
             raise RuntimeError(f"{request.name}: a step of a run that has ended")
+        urn = self.make_urn(request.parent, request.type, request.name)
+        aliases = self.alias_urns(request)
+        self.names[urn] = request.name
+        if aliases:
+            self.aliases[urn] = aliases
+        PENDING.urn, PENDING.aliases = urn, aliases
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -131,6 +190,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 secret_inputs={key for key, value in inputs.items() if unwrap(value)[1]} - {"__provider"},
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 delete_before_replace=request.deleteBeforeReplace,
+                aliases=aliases,
             )
         return response
 
@@ -181,13 +241,14 @@ class EngineDouble(mocks.Mocks):
         if not args.typ.startswith(DYNAMIC_PREFIX):
             return f"{args.name}-id", args.inputs
         key = f"{args.typ}::{args.name}"
-        self._seen.append(key)
+        urn, aliases = PENDING.urn, PENDING.aliases
+        self._seen.append(urn)
         with self._idle:
             if self._failed is not None:
                 raise RuntimeError(f"{key} not started: an earlier step failed ({self._failed})")
             self._running += 1
         try:
-            return self._step(key, args)
+            return self._step(key, urn, aliases, args)
         except BaseException as error:
             with self._idle:
                 if self._failed is None:
@@ -198,11 +259,21 @@ class EngineDouble(mocks.Mocks):
                 self._running -= 1
                 self._idle.notify_all()
 
-    def _step(self, key: str, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def _step(
+        self, key: str, urn: str, aliases: list[str], args: mocks.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         inputs, _ = unwrap(args.inputs)
         serialized = inputs.pop("__provider")
         provider = self.provider(serialized)
-        old = self.state.get(key)
+        old = self.state.get(urn)
+        if old is None:
+            found = [alias for alias in aliases if alias in self.state]
+            if len(found) > 1:
+                raise ValueError(f"{urn}: several aliases match resources of the state: {found}")
+            if found:
+                # the engine's rename: same object, same id, new URN
+                old = self.state.pop(found[0])
+                self.result.renamed.append((found[0], urn))
         checked = provider.check(old.inputs if old else {}, inputs)
         if checked.failures:
             problems = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
@@ -221,6 +292,7 @@ class EngineDouble(mocks.Mocks):
             elif diff.replaces:
                 if diff.delete_before_replace:
                     provider.delete(old.id, old.outputs)
+                    self.result.delete_first.append(key)
                 created = provider.create(news)
                 if not diff.delete_before_replace:
                     provider.delete(old.id, old.outputs)
@@ -234,7 +306,7 @@ class EngineDouble(mocks.Mocks):
                     key, args.typ, args.name, old.id, news, dict(updated.outs or {}), serialized
                 )
                 self.result.operations.append(("update", key))
-        self.state[key] = resource
+        self.state[urn] = resource
         return resource.id, resource.outputs
 
     @staticmethod
@@ -245,13 +317,17 @@ class EngineDouble(mocks.Mocks):
         return Resource(key, args.typ, args.name, str(id_), inputs, dict(outs or {}), provider)
 
     def delete_unseen(self) -> None:
-        """What `up` does last: delete what the program no longer declares, dependents first."""
-        for key in reversed(list(self.state)):
-            if key in self._seen:
+        """What `up` does last: delete what the program no longer declares, dependents first.
+
+        The state then lists the resources in this run's registration order, dependencies first.
+        """
+        for urn in reversed(list(self.state)):
+            if urn in self._seen:
                 continue
-            resource = self.state.pop(key)
+            resource = self.state.pop(urn)
             self.provider(resource.provider).delete(resource.id, resource.outputs)
-            self.result.operations.append(("delete", key))
+            self.result.operations.append(("delete", resource.key))
+        self.state = {urn: self.state[urn] for urn in self._seen if urn in self.state}
 
     # -- running a program -------------------------------------------------------------------
     def run(self, program: Callable[[], None] | None = None, stack: str = "dev") -> RunResult:
