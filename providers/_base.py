@@ -30,9 +30,10 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from providers.confd import (
+    AdoptionRefused,
     ConfdAlreadyExists,
     ConfdClient,
     ConfdError,
@@ -132,6 +133,27 @@ class ArgsBase(BaseModel):
         return self.canonical(self.model_dump(mode="json"))
 
 
+class AdoptableArgs(ArgsBase):
+    """Inputs of an object that a stack may take over instead of creating it (`adopt`).
+
+    None of them is sent to confd or compared: they only steer a create, so removing them once the
+    object is adopted changes nothing.
+    """
+
+    adopt: StrictBool = False
+    adopt_id: int | None = Field(
+        default=None, ge=1, description="the id of the object to adopt, for objects confd gives no name"
+    )
+    declared_links: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what the stack declares this object attached to, per kind of link: adoption "
+        "refuses an object that confd shows attached to anything else",
+    )
+
+
+ADOPTION_FIELDS = frozenset(AdoptableArgs.model_fields) - frozenset(ArgsBase.model_fields)
+
+
 def confd_id(resource: pulumi.CustomResource) -> pulumi.Output[int]:
     """The confd id of an object, for the links and lists that refer to it.
 
@@ -163,7 +185,7 @@ class Spec:
     # when a replacement happens, delete first: the new object would collide with the old one
     delete_before_replace: bool = False
     # inputs that only steer the provider: never sent, never compared
-    local_fields: frozenset[str] = frozenset({"adopt"})
+    local_fields: frozenset[str] = ADOPTION_FIELDS
     # inputs holding secrets: their values are never shown in a message
     secret_fields: frozenset[str] = frozenset()
     # values to blank out of confd's error messages (e.g. SIP passwords)
@@ -188,6 +210,13 @@ class ObjectSpec(Spec):
     candidates: Callable[[ConfdClient, Any], list[dict[str, Any]]] | None = None
     # whether confd shows the object linked to anything: such an object is never taken as ours
     in_use: Callable[[dict[str, Any]], bool] = field(default=lambda _obj: False)
+    # what confd shows the object attached to, per kind of link (the keys of `declared_links`)
+    attachments: Callable[[dict[str, Any]], dict[str, list[str]]] = field(default=lambda _obj: {})
+    # words for the kinds of link, in messages
+    link_names: Mapping[str, str] = field(default_factory=dict)
+    # without a natural key and without `adopt_id`: why creating one would duplicate an existing
+    # object, read before an adopting create (None: nothing would be duplicated)
+    duplicate_of: Callable[[ConfdClient, Any], str | None] = field(default=lambda _client, _args: None)
 
 
 @dataclass(frozen=True)
@@ -359,6 +388,13 @@ class ObjectProvider(_Lifecycle):
         wanted = args.normalized()
         client = connect(args.tenant_uuid)
         adopt = bool(getattr(args, "adopt", False))
+        adopt_id = getattr(args, "adopt_id", None)
+        if adopt and adopt_id is not None:
+            return self._adopt(client, args, self._recorded(client, args, adopt_id))
+        if adopt and spec.natural_key is None:
+            duplicate = spec.duplicate_of(client, args)
+            if duplicate is not None:
+                raise AdoptionRefused(f"refusing to create a {spec.kind}: {duplicate}", method="POST")
         with _creating(spec, args.tenant_uuid):
             before = self._lookup(client, args)
             if spec.natural_key is not None and before:
@@ -430,11 +466,60 @@ class ObjectProvider(_Lifecycle):
             )
         return mine[0] if mine else None
 
+    def _recorded(self, client: ConfdClient, args: ArgsBase, adopt_id: int) -> dict[str, Any]:
+        """The object the stack recorded by id, read from confd; refused when the tenant has none."""
+        spec = self.spec
+        try:
+            existing: dict[str, Any] = client.get(self._item(adopt_id))
+        except ConfdNotFound:
+            raise AdoptionRefused(
+                f"cannot adopt the {spec.kind} {adopt_id}: tenant {args.tenant_uuid} has no {spec.kind} "
+                f"with that id. Check the id the stack file records for it, or remove it to create a "
+                f"new {spec.kind}",
+                method="GET",
+                path=client.full_path(self._item(adopt_id)),
+            ) from None
+        return existing
+
     def _adopt(self, client: ConfdClient, args: ArgsBase, existing: dict[str, Any]) -> CreateResult:
+        """Take over an existing object: refused if it is another tenant's or attached to anything
+        the stack does not declare; written only where it differs from the inputs."""
         spec = self.spec
         id_ = existing[spec.id_key]
-        log.info("adopting the existing %s %s (%s)", spec.kind, id_, self._key_text(args))
+        described = f"{spec.kind} {self._key_text(args) or f'{spec.id_key} {id_}'}"
+        if str(existing.get("tenant_uuid")) != args.tenant_uuid:
+            # confd's item URLs also reach sub-tenants' objects: never take one of those
+            raise AdoptionRefused(
+                f"refusing to adopt the {described}: it belongs to tenant {existing.get('tenant_uuid')}, "
+                f"not to this stack's tenant {args.tenant_uuid}",
+                path=client.full_path(self._item(id_)),
+            )
+        undeclared = self._undeclared(args, existing)
+        if undeclared:
+            raise AdoptionRefused(
+                f"refusing to adopt the {described} ({spec.id_key} {id_}): confd shows it attached to "
+                f"{'; '.join(undeclared)}, which this stack does not declare. Declare that in the stack "
+                f"file, or detach it in the Wazo, then run again",
+                path=client.full_path(self._item(id_)),
+            )
+        wanted = args.normalized()
+        outs = self._outputs(wanted, existing)
+        differing = self._differing(wanted, outs)
+        if not differing:
+            log.info("adopting the existing %s (%s %s) as it is", described, spec.id_key, id_)
+            return CreateResult(str(id_), outs)
+        log.info("adopting the existing %s (%s %s), updating %s", described, spec.id_key, id_, differing)
         return CreateResult(str(id_), self._put_verified(client, str(id_), args))
+
+    def _undeclared(self, args: ArgsBase, existing: dict[str, Any]) -> list[str]:
+        """The links confd shows that the inputs' `declared_links` do not list, in words."""
+        declared: Mapping[str, list[str]] = getattr(args, "declared_links", None) or {}
+        found = []
+        for kind, values in self.spec.attachments(existing).items():
+            extra = [value for value in values if value not in set(declared.get(kind, []))]
+            if extra:
+                found.append(f"{self.spec.link_names.get(kind, kind)} {', '.join(extra)}")
+        return found
 
     def _put_verified(self, client: ConfdClient, id_: str, args: ArgsBase) -> dict[str, Any]:
         """PUT the inputs, read the object back, and fail naming any field confd did not store.
@@ -475,8 +560,9 @@ class ObjectProvider(_Lifecycle):
             text = (
                 f"a {spec.kind} with {key} already exists in tenant {args.tenant_uuid} "
                 f"({spec.id_key} {existing.get(spec.id_key)}), and this run did not create it. To manage "
-                f"that one here, set the input adopt=True on this resource (it is then updated to match "
-                f"the inputs); otherwise delete it or choose another {key.split('=')[0]}"
+                f"that one here, set `adopt: true` in the stack file, for the stack or for this provider "
+                f"(the resource's input adopt=True): it is then taken over and updated where it differs; "
+                f"otherwise delete it or choose another {key.split('=')[0]}"
             )
         else:
             text = (
@@ -545,9 +631,21 @@ class AssociationProvider(_Lifecycle):
     spec: ClassVar[AssociationSpec]
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Make the link; when adopting, only if confd does not already show it as the inputs say."""
         args = self._args(props)
-        self._link(args)
+        if getattr(args, "adopt", False) and self._in_place(args):
+            log.info("adopting the %s %s as it is", self.spec.kind, self.spec.id_of(args))
+        else:
+            self._link(args)
         return CreateResult(self.spec.id_of(args), args.normalized())
+
+    def _in_place(self, args: ArgsBase) -> bool:
+        wanted = args.normalized()
+        seen = self.spec.observe(connect(args.tenant_uuid), wanted)
+        if seen is None:
+            return False
+        current = self.spec.args.canonical({**wanted, **seen})
+        return all(current[name] == wanted[name] for name in wanted if name not in self.spec.local_fields)
 
     def _link(self, args: ArgsBase) -> None:
         client = connect(args.tenant_uuid)

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from providers._base import ArgsBase, ObjectProvider, ObjectSpec, check_uuid, plain, sorted_pairs
+from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec, check_uuid, plain, sorted_pairs
 
 NAME = re.compile(r"^[-_.a-zA-Z0-9]{1,79}$")
 RESERVED_NAMES = frozenset({"global", "system"})
@@ -214,7 +214,7 @@ def _suggest(key: str, allowed: frozenset[str]) -> str:
     return f" (accepted: {', '.join(sorted(allowed))})" if len(allowed) < 20 else ""
 
 
-class EndpointSipArgs(ArgsBase):
+class EndpointSipArgs(AdoptableArgs):
     """Inputs of a SIP endpoint."""
 
     canon_rules: ClassVar[dict[str, Any]] = {
@@ -234,7 +234,6 @@ class EndpointSipArgs(ArgsBase):
     registration_section_options: list[list[str]] = Field(default_factory=list)
     registration_outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
     outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
-    adopt: StrictBool = False
 
     @field_validator("name")
     @classmethod
@@ -290,6 +289,10 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
+def _attachments(obj: dict[str, Any]) -> dict[str, list[str]]:
+    return {kind: [str(obj[kind]["id"])] for kind in ("trunk", "line") if obj.get(kind)}
+
+
 def _passwords(args: EndpointSipArgs) -> list[str]:
     # every value of a secret section, not only under `password`: md5_cred, a token in auth_type's
     # neighbour... whatever confd echoes back of a secret input is masked
@@ -309,6 +312,8 @@ SPEC = ObjectSpec(
     from_server=_from_server,
     natural_key=lambda args: {"name": args.name},
     in_use=lambda obj: bool(obj.get("trunk") or obj.get("line")),
+    attachments=_attachments,
+    link_names={"trunk": "trunk", "line": "the line (a phone) of id"},
 )
 
 
@@ -341,6 +346,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
         registration_outbound_auth_section_options: pulumi.Input[list[Any]] | None = None,
         outbound_auth_section_options: pulumi.Input[list[Any]] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        declared_links: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -357,6 +363,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
             "registration_outbound_auth_section_options": registration_outbound_auth_section_options,
             "outbound_auth_section_options": outbound_auth_section_options,
             "adopt": adopt,
+            "declared_links": declared_links,
             "uuid": None,
         }
         secrets = pulumi.ResourceOptions(additional_secret_outputs=sorted(AUTH_SECTIONS))

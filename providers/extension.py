@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
-from providers._base import ArgsBase, ObjectProvider, ObjectSpec
+from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec
 from providers.trunk import check_context_name
 
 GENERATED_CONTEXT = re.compile(
@@ -95,14 +95,13 @@ def check_exten(exten: str, context: str | None) -> str:
     return exten
 
 
-class ExtensionArgs(ArgsBase):
+class ExtensionArgs(AdoptableArgs):
     """Inputs of an extension."""
 
     # context first: the exten's rules depend on the context's type
     context: str = Field(description="context name (ctx-<slug>-<type>-<uuid>), not its label")
     exten: str
     enabled: StrictBool = True
-    adopt: StrictBool = False
 
     @field_validator("context")
     @classmethod
@@ -125,6 +124,18 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     return {key: obj.get(key) for key in ("tenant_uuid", "exten", "context", "enabled")}
 
 
+def _attachments(obj: dict[str, Any]) -> dict[str, list[str]]:
+    """What the extension routes to: an outcall by name (it is unique), anything else by id."""
+    found: dict[str, list[str]] = {}
+    for link in LINKS:
+        value = obj.get(link)
+        items = value if isinstance(value, list) else [value] if value else []
+        if items:
+            key = "name" if link == "outcall" else "id"
+            found[link] = [str(item.get(key)) for item in items]
+    return found
+
+
 SPEC = ObjectSpec(
     kind="extension",
     args=ExtensionArgs,
@@ -136,6 +147,16 @@ SPEC = ObjectSpec(
     from_server=_from_server,
     natural_key=lambda args: {"exten": args.exten, "context": args.context},
     in_use=lambda obj: any(obj.get(link) for link in LINKS),
+    attachments=_attachments,
+    link_names={
+        "incall": "the incall of id",
+        "outcall": "the outcall",
+        "lines": "the line of id",
+        "group": "the group of id",
+        "queue": "the queue of id",
+        "conference": "the conference of id",
+        "parking_lot": "the parking lot of id",
+    },
 )
 
 
@@ -161,6 +182,7 @@ class Extension(Resource, module="wazo-voip", name="Extension"):
         context: pulumi.Input[str],
         enabled: pulumi.Input[bool] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        declared_links: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -169,6 +191,7 @@ class Extension(Resource, module="wazo-voip", name="Extension"):
             "context": context,
             "enabled": enabled,
             "adopt": adopt,
+            "declared_links": declared_links,
             "extension_id": None,
         }
         super().__init__(ExtensionProvider(), resource_name, props, opts)

@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from providers._base import ArgsBase, ObjectProvider, ObjectSpec, check_uuid, plain
+from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec, check_uuid, plain
 from providers.confd import ConfdClient
 
 # confd's rules for destinations (docs/confd-contract.md 6.12)
@@ -326,7 +326,7 @@ def canon_destination(value: Any) -> Any:
     return out
 
 
-class IncallArgs(ArgsBase):
+class IncallArgs(AdoptableArgs):
     """Inputs of an incall."""
 
     canon_rules: ClassVar[dict[str, Any]] = {"destination": canon_destination}
@@ -375,6 +375,26 @@ def _in_use(obj: dict[str, Any]) -> bool:
     return bool(obj.get("extensions")) or bool(obj.get("schedules"))
 
 
+def _attachments(obj: dict[str, Any]) -> dict[str, list[str]]:
+    # its schedules are not the stack's to declare: adopting the incall leaves them as they are
+    return {"extension": [f"{e.get('exten')}@{e.get('context')}" for e in obj.get("extensions") or []]}
+
+
+def _duplicate_of(client: ConfdClient, args: IncallArgs) -> str | None:
+    """An adopting create with no incall id: the incall its DID already reaches would be duplicated."""
+    for declared in args.declared_links.get("extension", []):
+        exten, _, context = declared.partition("@")
+        for extension in client.find("/extensions", exten=exten, context=context):
+            incall = extension.get("incall")
+            if incall:
+                return (
+                    f"the DID {exten} of {context} already reaches incall {incall.get('id')}, and a "
+                    f"second incall would duplicate it. To adopt that incall, record its id on the DID "
+                    f"(incall_id: {incall.get('id')}); `python -m stacks export` writes it"
+                )
+    return None
+
+
 SPEC = ObjectSpec(
     kind="incall",
     args=IncallArgs,
@@ -385,6 +405,9 @@ SPEC = ObjectSpec(
     from_server=_from_server,
     candidates=_candidates,
     in_use=_in_use,
+    attachments=_attachments,
+    link_names={"extension": "the DID (exten@context)"},
+    duplicate_of=_duplicate_of,
 )
 
 
@@ -410,6 +433,9 @@ class Incall(Resource, module="wazo-voip", name="Incall"):
         greeting_sound: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
         preprocess_subroutine: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[int] | None = None,
+        declared_links: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -420,6 +446,9 @@ class Incall(Resource, module="wazo-voip", name="Incall"):
             "greeting_sound": greeting_sound,
             "description": description,
             "preprocess_subroutine": preprocess_subroutine,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
+            "declared_links": declared_links,
             "incall_id": None,
         }
         super().__init__(IncallProvider(), resource_name, props, opts)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from providers._base import ArgsBase, AssociationProvider, AssociationSpec
 from providers.confd import ConfdClient, ConfdNotFound
@@ -17,6 +17,8 @@ class IncallExtensionArgs(ArgsBase):
 
     incall_id: int = Field(ge=1)
     extension_id: int = Field(ge=1)
+    # when adopting, a link confd already shows as declared is not made again
+    adopt: StrictBool = False
 
 
 def _path(values: IncallExtensionArgs | dict[str, Any]) -> str:
@@ -66,7 +68,13 @@ class IncallExtension(Resource, module="wazo-voip", name="IncallExtension"):
         tenant_uuid: pulumi.Input[str],
         incall_id: pulumi.Input[int],
         extension_id: pulumi.Input[int],
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"tenant_uuid": tenant_uuid, "incall_id": incall_id, "extension_id": extension_id}
+        props = {
+            "tenant_uuid": tenant_uuid,
+            "incall_id": incall_id,
+            "extension_id": extension_id,
+            "adopt": adopt,
+        }
         super().__init__(IncallExtensionProvider(), resource_name, props, opts)

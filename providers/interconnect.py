@@ -14,6 +14,11 @@ stack: moving a DID or an outcall from one provider to another in the stack file
 Stacks deployed before this layout named those resources after their provider, under the
 provider's component. Each resource lists its former name as an `alias`, so that such a stack
 upgrades in place, with no replace and no write (tests/component/test_upgrade.py).
+
+A provider whose objects are adopted (`adopt`, per stack or per provider) gives each of its
+resources the `adopt` input, the id the stack file records for objects without a name (a trunk, an
+incall), and what the stack declares each object attached to (`declared_links`): a create then
+takes over the existing object, writes only what differs, and refuses an object attached elsewhere.
 """
 
 from __future__ import annotations
@@ -55,8 +60,10 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
         *,
         tenant_uuid: str,
         incall_context: pulumi.Input[str],
+        outcalls: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`outcalls`: every outcall the stack declares (their trunk lists are the stack's to set)."""
         provider = plan.provider
         name = provider.name
         # a renamed provider keeps its resources: the children inherit the component's former
@@ -69,11 +76,18 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
             for key, value in plan.sections.items()
         }
+        adopt = plan.adopt
+        trunk_ids = [str(provider.trunk_id)] if provider.trunk_id is not None else []
         self.trunk = Trunk(
             f"{name}-trunk",
             tenant_uuid=tenant_uuid,
             context=incall_context,
             outgoing_caller_id_format=provider.outgoing_caller_id_format,
+            **_adoption(
+                adopt,
+                provider.trunk_id,
+                {"endpoint_sip": [provider.name], "outcall": list(outcalls)},
+            ),
             opts=child,
         )
         self.endpoint = EndpointSip(
@@ -84,6 +98,7 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             templates=[plan.template_uuid],
             transport_uuid=plan.transport_uuid,
             **options,
+            **_adoption(adopt, None, {"trunk": trunk_ids}),
             opts=child,
         )
         self.trunk_endpoint = TrunkEndpointSip(
@@ -91,6 +106,7 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             tenant_uuid=tenant_uuid,
             trunk_id=confd_id(self.trunk),
             endpoint_uuid=self.endpoint.id,
+            **_link_adoption(adopt),
             opts=child,
         )
         self.trunk_id = confd_id(self.trunk)
@@ -136,6 +152,23 @@ class FormerNames:
         if provider is None:
             return []
         return [pulumi.Alias(name=f"{provider}-{part}", parent=pulumi.create_urn(provider, TYPE))]
+
+
+def _adoption(adopt: bool, id_: int | None, links: Mapping[str, Any]) -> dict[str, Any]:
+    """The adoption inputs of an object; none when the stack does not adopt it (the inputs stay as
+    they were before adoption existed)."""
+    if not adopt:
+        return {}
+    return {"adopt": True, "declared_links": dict(links), **({"adopt_id": id_} if id_ is not None else {})}
+
+
+def _link_adoption(adopt: bool) -> dict[str, Any]:
+    return {"adopt": True} if adopt else {}
+
+
+def _at(exten: str, context: pulumi.Input[str]) -> pulumi.Output[str]:
+    """`exten@context`, how adoption names an extension in `declared_links`."""
+    return pulumi.Output.from_input(context).apply(lambda name: f"{exten}@{name}")
 
 
 def _first_layout_order(providers: Sequence[Provider]) -> list[Provider]:
@@ -191,6 +224,7 @@ def _outcall(
         tenant_uuid=tenant,
         name=outgoing.outcall,
         description=outgoing.description,
+        **_adoption(plan.adopt, None, {"extension": [_at(p.exten, context) for p in outgoing.patterns]}),
         opts=pulumi.ResourceOptions(
             aliases=[*former.of(owner, "outcall"), *(pulumi.Alias(name=old) for old in renamed)]
         ),
@@ -200,6 +234,7 @@ def _outcall(
         tenant_uuid=tenant,
         outcall_id=confd_id(outcall),
         trunk_ids=[trunks[provider].trunk_id for provider in plan.trunks],
+        **_link_adoption(plan.adopt),
         opts=pulumi.ResourceOptions(
             aliases=[
                 *former.of(owner, "outcall-trunks"),
@@ -215,6 +250,7 @@ def _outcall(
             tenant_uuid=tenant,
             exten=pattern.exten,
             context=context,
+            **_adoption(plan.adopt, None, {"outcall": [outgoing.outcall]}),
             opts=pulumi.ResourceOptions(aliases=former.of(owner, f"pattern-{pattern.exten}")),
         )
         OutcallExtension(
@@ -226,6 +262,7 @@ def _outcall(
             prefix=pattern.prefix,
             external_prefix=pattern.external_prefix,
             caller_id=pattern.caller_id,
+            **_link_adoption(plan.adopt),
             opts=pulumi.ResourceOptions(aliases=former.of(owner, f"pattern-{pattern.exten}-outcall")),
         )
     return outcall
@@ -236,11 +273,13 @@ def _did(plan: DidPlan, tenant: str, context: pulumi.Input[str], former: FormerN
     did, owner = plan.did, plan.provider
     name = f"did-{plan.exten}"
     old = f"did-{did.digits}"
+    incall_ids = [str(did.incall_id)] if did.incall_id is not None else []
     extension = Extension(
         name,
         tenant_uuid=tenant,
         exten=plan.exten,
         context=context,
+        **_adoption(plan.adopt, None, {"incall": incall_ids}),
         opts=pulumi.ResourceOptions(aliases=former.of(owner, old)),
     )
     incall = Incall(
@@ -251,6 +290,7 @@ def _did(plan: DidPlan, tenant: str, context: pulumi.Input[str], former: FormerN
         caller_id_name=did.caller_id_name,
         greeting_sound=did.greeting_sound,
         description=did.description,
+        **_adoption(plan.adopt, did.incall_id, {"extension": [_at(plan.exten, context)]}),
         opts=pulumi.ResourceOptions(aliases=former.of(owner, f"{old}-incall")),
     )
     IncallExtension(
@@ -258,6 +298,7 @@ def _did(plan: DidPlan, tenant: str, context: pulumi.Input[str], former: FormerN
         tenant_uuid=tenant,
         incall_id=confd_id(incall),
         extension_id=confd_id(extension),
+        **_link_adoption(plan.adopt),
         opts=pulumi.ResourceOptions(aliases=former.of(owner, f"{old}-link")),
     )
     return incall
@@ -273,9 +314,10 @@ def declare_stack(plan: StackPlan) -> Declared:
             declared.contexts[context.kind] = _context(context, tenant, former)
 
     # 1. The trunks, delivering incoming calls to the incall context.
+    outcalls = [outcall.outgoing.outcall for outcall in plan.outcalls]
     for trunk in plan.trunks:
         declared.trunks[trunk.provider.name] = VoipProviderInterconnect(
-            trunk, tenant_uuid=tenant, incall_context=declared.contexts["incall"]
+            trunk, tenant_uuid=tenant, incall_context=declared.contexts["incall"], outcalls=outcalls
         )
 
     # 2. Outgoing calls, once every trunk they may list exists.

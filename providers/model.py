@@ -165,6 +165,12 @@ class Did(_Model):
     caller_id_name: str | None = Field(default=None, max_length=80)
     greeting_sound: str | None = Field(default=None, max_length=255)
     description: str | None = None
+    incall_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="id of the existing incall this DID routes through, for `adopt` (an incall has no "
+        "name to be found by); written by `python -m stacks export`, and not read once adopted",
+    )
 
     @field_validator("did", "exten", mode="before")
     @classmethod
@@ -227,7 +233,11 @@ class Provider(_Model):
     )
     host: str = Field(description="the provider's SIP server, a hostname or an IP address")
     port: int = Field(default=5060, ge=1, le=65535)
-    transport: str = Field(default="transport-udp", description="name of a SIP transport of the Wazo")
+    transport: str | None = Field(
+        default="transport-udp",
+        description="name of a SIP transport of the Wazo; null: none of the endpoint's own (its "
+        "template's applies) and none in the registration",
+    )
     registration: Registration = Registration()
     keepalive: Keepalive = Keepalive()
     match: list[str] = Field(
@@ -243,6 +253,17 @@ class Provider(_Model):
         default_factory=list,
         description="former names of this provider: its trunk and SIP endpoint are kept and the "
         "endpoint renamed in place (one write) instead of replaced",
+    )
+    adopt: bool | None = Field(
+        default=None,
+        description="take over the existing objects of this provider (its trunk, endpoint, outcall, "
+        "patterns and DIDs) instead of creating them; default: the stack's `adopt`",
+    )
+    trunk_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="id of the existing trunk to adopt (a trunk has no name to be found by); written "
+        "by `python -m stacks export`, and not read once adopted",
     )
 
     @field_validator("renamed_from")
@@ -288,8 +309,8 @@ class Provider(_Model):
 
     @field_validator("transport")
     @classmethod
-    def _transport(cls, value: str) -> str:
-        if not TRANSPORT_NAME.match(value):
+    def _transport(cls, value: str | None) -> str | None:
+        if value is not None and not TRANSPORT_NAME.match(value):
             raise ValueError("must be a transport name such as transport-udp")
         return value
 
@@ -392,6 +413,12 @@ class StackConfig(_Model):
         description="wazo-calld base URL, if not <url>/api/calld/1.0 (read by `python -m stacks status`)",
     )
     contexts: Contexts = Contexts()
+    adopt: bool = Field(
+        default=False,
+        description="the first `up` takes over the objects that already exist (by name, or by the "
+        "trunk_id and incall_id recorded by `python -m stacks export`) instead of creating them, "
+        "and writes only what differs; a provider's own `adopt` wins",
+    )
     providers: list[Provider] = Field(min_length=1)
 
     @field_validator("url")
@@ -409,7 +436,16 @@ class StackConfig(_Model):
             raise ValueError(f"provider names must be unique; repeated: {', '.join(duplicates)}")
         outcalls: dict[str, str] = {}
         dids: dict[str, str] = {}
+        trunk_ids: dict[int, str] = {}
+        incall_ids: dict[int, str] = {}
         for provider in self.providers:
+            if provider.trunk_id is not None:
+                owner = trunk_ids.setdefault(provider.trunk_id, provider.name)
+                if owner != provider.name:
+                    raise ValueError(
+                        f"trunk_id {provider.trunk_id} is given to providers {owner!r} and "
+                        f"{provider.name!r}: a trunk is one provider's"
+                    )
             for former in provider.renamed_from:
                 if former in names or sum(former in p.renamed_from for p in self.providers) > 1:
                     raise ValueError(
@@ -440,7 +476,18 @@ class StackConfig(_Model):
                 owner = dids.setdefault(did.digits, provider.name)
                 if owner != provider.name:
                     raise ValueError(f"DID {did.did} is declared by {owner!r} and {provider.name!r}")
+                if did.incall_id is not None:
+                    first = incall_ids.setdefault(did.incall_id, did.did)
+                    if first != did.did:
+                        raise ValueError(
+                            f"incall_id {did.incall_id} is given to DIDs {first} and {did.did}: an "
+                            f"incall holds one DID"
+                        )
         return self
+
+    def adopting(self, provider: Provider) -> bool:
+        """Whether the provider's objects are adopted: its own setting, else the stack's."""
+        return self.adopt if provider.adopt is None else provider.adopt
 
 
 class ConfigError(Exception):

@@ -8,7 +8,7 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic import Field, StrictBool, field_validator
 
-from providers._base import ArgsBase, ObjectProvider, ObjectSpec, plain
+from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec, plain
 
 
 def _ring_time(value: Any) -> Any:
@@ -17,7 +17,7 @@ def _ring_time(value: Any) -> Any:
     return None if value == 0 else value
 
 
-class OutcallArgs(ArgsBase):
+class OutcallArgs(AdoptableArgs):
     """Inputs of an outcall."""
 
     canon_rules: ClassVar[dict[str, Any]] = {"ring_time": _ring_time}
@@ -28,7 +28,6 @@ class OutcallArgs(ArgsBase):
     internal_caller_id: StrictBool = False
     preprocess_subroutine: str | None = Field(default=None, max_length=79)
     ring_time: int | None = Field(default=None, ge=0, description="seconds; 0 or null: no limit")
-    adopt: StrictBool = False
 
     @field_validator("name")
     @classmethod
@@ -65,6 +64,11 @@ SPEC = ObjectSpec(
     from_server=_from_server,
     natural_key=lambda args: {"name": args.name},
     in_use=lambda obj: bool(obj.get("trunks") or obj.get("extensions")),
+    # its trunk list is the stack's to set; its dial patterns must all be declared
+    attachments=lambda obj: {
+        "extension": [f"{e.get('exten')}@{e.get('context')}" for e in obj.get("extensions") or []]
+    },
+    link_names={"extension": "the dial pattern (exten@context)"},
 )
 
 
@@ -92,6 +96,7 @@ class Outcall(Resource, module="wazo-voip", name="Outcall"):
         preprocess_subroutine: pulumi.Input[str] | None = None,
         ring_time: pulumi.Input[int] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        declared_links: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -103,6 +108,7 @@ class Outcall(Resource, module="wazo-voip", name="Outcall"):
             "preprocess_subroutine": preprocess_subroutine,
             "ring_time": ring_time,
             "adopt": adopt,
+            "declared_links": declared_links,
             "outcall_id": None,
         }
         super().__init__(OutcallProvider(), resource_name, props, opts)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from providers._base import ArgsBase, AssociationProvider, AssociationSpec, plain
 from providers.confd import ConfdClient, ConfdNotFound
@@ -43,6 +43,8 @@ class OutcallExtensionArgs(ArgsBase):
     prefix: str | None = Field(default=None, max_length=32)
     external_prefix: str | None = Field(default=None, max_length=64)
     caller_id: str | None = Field(default=None, max_length=80)
+    # when adopting, a link confd already shows as declared is not made again
+    adopt: StrictBool = False
 
     @field_validator("prefix", "external_prefix")
     @classmethod
@@ -116,6 +118,7 @@ class OutcallExtension(Resource, module="wazo-voip", name="OutcallExtension"):
         prefix: pulumi.Input[str] | None = None,
         external_prefix: pulumi.Input[str] | None = None,
         caller_id: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -126,5 +129,6 @@ class OutcallExtension(Resource, module="wazo-voip", name="OutcallExtension"):
             "prefix": prefix,
             "external_prefix": external_prefix,
             "caller_id": caller_id,
+            "adopt": adopt,
         }
         super().__init__(OutcallExtensionProvider(), resource_name, props, opts)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from providers._base import ArgsBase, AssociationProvider, AssociationSpec, plain
 from providers.confd import ConfdClient, ConfdNotFound
@@ -17,6 +17,8 @@ class OutcallTrunksArgs(ArgsBase):
 
     outcall_id: int = Field(ge=1)
     trunk_ids: list[int] = Field(description="trunk ids, first tried first")
+    # when adopting, a link confd already shows as declared is not made again
+    adopt: StrictBool = False
 
     @field_validator("trunk_ids")
     @classmethod
@@ -72,7 +74,8 @@ class OutcallTrunks(Resource, module="wazo-voip", name="OutcallTrunks"):
         tenant_uuid: pulumi.Input[str],
         outcall_id: pulumi.Input[int],
         trunk_ids: pulumi.Input[list[pulumi.Input[int]]],
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"tenant_uuid": tenant_uuid, "outcall_id": outcall_id, "trunk_ids": trunk_ids}
+        props = {"tenant_uuid": tenant_uuid, "outcall_id": outcall_id, "trunk_ids": trunk_ids, "adopt": adopt}
         super().__init__(OutcallTrunksProvider(), resource_name, props, opts)

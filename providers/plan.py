@@ -73,8 +73,9 @@ def endpoint_sections(provider: Provider) -> dict[str, list[tuple[str, str]]]:
             ("server_uri", provider.server_uri),
             ("client_uri", provider.client_uri),
             ("expiration", str(provider.registration.expiration)),
-            ("transport", provider.transport),
         ]
+        if provider.transport is not None:
+            registration.append(("transport", provider.transport))
         if provider.registration.contact_user is not None:
             registration.append(("contact_user", provider.registration.contact_user))
         sections["registration_section_options"] = registration
@@ -201,7 +202,8 @@ class TrunkPlan:
     provider: Provider
     sections: dict[str, list[tuple[str, str]]]
     template_uuid: str
-    transport_uuid: str
+    transport_uuid: str | None  # None: the endpoint has no transport of its own
+    adopt: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ class OutcallPlan:
     provider: str  # the provider whose `outgoing` declares it
     outgoing: Outgoing
     trunks: tuple[str, ...]
+    adopt: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ class DidPlan:
     did: Did
     exten: str
     destination: dict[str, Any]
+    adopt: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,16 +286,18 @@ def _context(kind: str, config: StackConfig, directory: Directory) -> ContextPla
     return ContextPlan(kind, picked.name, picked.incall_ranges)
 
 
-def _trunk(index: int, provider: Provider, directory: Directory) -> TrunkPlan:
+def _trunk(index: int, provider: Provider, directory: Directory, adopt: bool) -> TrunkPlan:
     problems = _Problems()
     key = f"{NAMESPACE}:providers[{index}]"
     sections = problems.run(endpoint_sections, provider)
     template = "registration_trunk" if provider.registration.enabled else "global"
     template_uuid = problems.run(directory.template_uuid, template)
-    transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=f"{key}.transport")
+    transport_uuid = None
+    if provider.transport is not None:
+        transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=f"{key}.transport")
     if problems.lines:
         raise PlanError(problems.lines)
-    return TrunkPlan(provider, sections, template_uuid, transport_uuid)
+    return TrunkPlan(provider, sections, template_uuid, transport_uuid, adopt)
 
 
 def _destination(destination: dict[str, Any], directory: Directory) -> dict[str, Any]:
@@ -327,7 +333,7 @@ def _dids(config: StackConfig, incall: ContextPlan, directory: Directory) -> tup
                     f"context, so remove one of them or give one an exten of its own"
                 )
                 continue
-            planned.append(DidPlan(provider.name, did, exten, destination))
+            planned.append(DidPlan(provider.name, did, exten, destination, config.adopting(provider)))
     if problems.lines:
         raise PlanError(problems.lines)
     return tuple(planned)
@@ -349,7 +355,8 @@ def _outcalls(config: StackConfig) -> tuple[OutcallPlan, ...]:
                     f"{pattern.exten!r} is also a pattern of outcall {owner!r}; an exten is one "
                     f"extension of the outcall context, and it belongs to one outcall only"
                 )
-        planned.append(OutcallPlan(provider.name, outgoing, tuple(outgoing.trunks or [provider.name])))
+        trunks = tuple(outgoing.trunks or [provider.name])
+        planned.append(OutcallPlan(provider.name, outgoing, trunks, config.adopting(provider)))
     if problems:
         raise PlanError(problems)
     return tuple(planned)
@@ -361,7 +368,9 @@ def plan_stack(config: StackConfig, directory: Directory) -> StackPlan:
     incall = problems.run(_context, "incall", config, directory)
     needs_outcall = any(p.outgoing is not None for p in config.providers)
     outcall = problems.run(_context, "outcall", config, directory) if needs_outcall else None
-    trunks = [problems.run(_trunk, i, p, directory) for i, p in enumerate(config.providers)]
+    trunks = [
+        problems.run(_trunk, i, p, directory, config.adopting(p)) for i, p in enumerate(config.providers)
+    ]
     outcalls = problems.run(_outcalls, config)
     dids = problems.run(_dids, config, incall, directory) if incall is not None else None
     if problems.lines or incall is None or outcalls is None or dids is None:

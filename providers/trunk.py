@@ -8,13 +8,13 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic import Field, StrictBool, field_validator
 
-from providers._base import ArgsBase, ObjectProvider, ObjectSpec
+from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec
 from providers.confd import ConfdClient
 
 CONTEXT_NAME_MAX = 79
 
 
-class TrunkArgs(ArgsBase):
+class TrunkArgs(AdoptableArgs):
     """Inputs of a trunk."""
 
     context: str | None = Field(default=None, description="context name (not label) for incoming calls")
@@ -71,6 +71,34 @@ def _in_use(obj: dict[str, Any]) -> bool:
     return any(obj.get(key) for key in links) or bool(obj.get("outcalls"))
 
 
+def _attachments(obj: dict[str, Any]) -> dict[str, list[str]]:
+    """Its endpoint by name (SIP) or id (the others), the outcalls that list it by name."""
+    found: dict[str, list[str]] = {}
+    sip = obj.get("endpoint_sip")
+    if sip:
+        found["endpoint_sip"] = [str(sip.get("name"))]
+    for key in ("endpoint_iax", "endpoint_custom", "register_iax"):
+        if obj.get(key):
+            found[key] = [str(obj[key].get("id"))]
+    if obj.get("outcalls"):
+        found["outcall"] = [str(outcall.get("name")) for outcall in obj["outcalls"]]
+    return found
+
+
+def _duplicate_of(client: ConfdClient, args: TrunkArgs) -> str | None:
+    """An adopting create with no trunk id: the trunk its SIP endpoint already has would be duplicated."""
+    for name in args.declared_links.get("endpoint_sip", []):
+        for endpoint in client.find("/endpoints/sip", name=name):
+            trunk = endpoint.get("trunk")
+            if trunk:
+                return (
+                    f"the SIP endpoint {name!r} is already the SIP side of trunk {trunk.get('id')}, and "
+                    f"a second trunk would duplicate it. To adopt that trunk, record its id on the "
+                    f"provider (trunk_id: {trunk.get('id')}); `python -m stacks export` writes it"
+                )
+    return None
+
+
 SPEC = ObjectSpec(
     kind="trunk",
     args=TrunkArgs,
@@ -81,6 +109,15 @@ SPEC = ObjectSpec(
     from_server=_from_server,
     candidates=_candidates,
     in_use=_in_use,
+    attachments=_attachments,
+    link_names={
+        "endpoint_sip": "the SIP endpoint",
+        "endpoint_iax": "the IAX endpoint of id",
+        "endpoint_custom": "the custom endpoint of id",
+        "register_iax": "the IAX register of id",
+        "outcall": "the outcall",
+    },
+    duplicate_of=_duplicate_of,
 )
 
 
@@ -105,6 +142,9 @@ class Trunk(Resource, module="wazo-voip", name="Trunk"):
         context: pulumi.Input[str] | None = None,
         outgoing_caller_id_format: pulumi.Input[str] | None = None,
         twilio_incoming: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        adopt_id: pulumi.Input[int] | None = None,
+        declared_links: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -112,6 +152,9 @@ class Trunk(Resource, module="wazo-voip", name="Trunk"):
             "context": context,
             "outgoing_caller_id_format": outgoing_caller_id_format,
             "twilio_incoming": twilio_incoming,
+            "adopt": adopt,
+            "adopt_id": adopt_id,
+            "declared_links": declared_links,
             "trunk_id": None,
         }
         super().__init__(TrunkProvider(), resource_name, props, opts)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from providers._base import ArgsBase, AssociationProvider, AssociationSpec, check_uuid
 from providers.confd import ConfdClient, ConfdNotFound
@@ -17,6 +17,8 @@ class TrunkEndpointSipArgs(ArgsBase):
 
     trunk_id: int = Field(ge=1)
     endpoint_uuid: str
+    # when adopting, a link confd already shows as declared is not made again
+    adopt: StrictBool = False
 
     @field_validator("endpoint_uuid")
     @classmethod
@@ -74,7 +76,13 @@ class TrunkEndpointSip(Resource, module="wazo-voip", name="TrunkEndpointSip"):
         tenant_uuid: pulumi.Input[str],
         trunk_id: pulumi.Input[int],
         endpoint_uuid: pulumi.Input[str],
+        adopt: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"tenant_uuid": tenant_uuid, "trunk_id": trunk_id, "endpoint_uuid": endpoint_uuid}
+        props = {
+            "tenant_uuid": tenant_uuid,
+            "trunk_id": trunk_id,
+            "endpoint_uuid": endpoint_uuid,
+            "adopt": adopt,
+        }
         super().__init__(TrunkEndpointSipProvider(), resource_name, props, opts)

@@ -3,6 +3,7 @@
 from providers.confd.calld import CalldClient, TrunkStatus, calld_client
 from providers.confd.client import ConfdClient, PostResult, connect
 from providers.confd.errors import (
+    AdoptionRefused,
     ConfdAlreadyExists,
     ConfdAuthError,
     ConfdConfigError,
@@ -25,6 +26,7 @@ from providers.confd.settings import (
 )
 
 __all__ = [
+    "AdoptionRefused",
     "CalldClient",
     "ConfdAlreadyExists",
     "ConfdAuthError",

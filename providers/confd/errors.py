@@ -12,6 +12,7 @@
      +-- ConfdRedirect              3xx: nothing was done; the answer names where it points
      +-- ConfdUncertainWrite        a POST whose outcome cannot be known; nothing adopted
      +-- ConfdMismatch              confd accepted a write but did not store what was sent
+     +-- AdoptionRefused            an existing object that adoption may not take over (nothing sent)
 
 No error ever carries a header, a token, a password or a 401 body (confd echoes the token there).
 """
@@ -104,3 +105,8 @@ class ConfdUncertainWrite(ConfdError):
 
 class ConfdMismatch(ConfdError):
     """confd answered success but stored something other than what was sent."""
+
+
+class AdoptionRefused(ConfdError):
+    """An existing object that the stack asked to adopt but may not take over: another tenant's, gone,
+    or attached to something the stack does not declare. Nothing was written to it."""

@@ -34,6 +34,8 @@ EXISTING: list[tuple[str, type, str, dict[str, Any]]] = [
     ("extension", ExtensionProvider, "/extensions", {"exten": "_418.", "context": OUTCALL_CTX}),
     ("endpoint_sip", EndpointSipProvider, "/endpoints/sip", {"name": "acme-provider"}),
 ]
+# each existing object differs from VALID in one field, so that adopting it is an update
+DIFFERING = {"outcall": {}, "extension": {"enabled": False}, "endpoint_sip": {}}
 
 
 @pytest.mark.parametrize(("resource", "cls", "path", "body"), EXISTING, ids=[e[0] for e in EXISTING])
@@ -52,7 +54,7 @@ def test_an_existing_object_is_reported_with_its_id_and_how_to_adopt_it(
 
 @pytest.mark.parametrize(("resource", "cls", "path", "body"), EXISTING, ids=[e[0] for e in EXISTING])
 def test_adopt_takes_over_the_existing_object_and_makes_it_match(acme, admin, resource, cls, path, body):
-    existing = admin.post(path, body)
+    existing = admin.post(path, {**body, **DIFFERING[resource]})
     key = "uuid" if resource == "endpoint_sip" else "id"
     provider = cls()
     inputs = provider.check({}, {**VALID[resource], "adopt": True}).inputs
