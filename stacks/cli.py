@@ -1,4 +1,5 @@
-"""The `python -m stacks` commands: new, list, validate, preview, up, status, diff-report, affected, show."""
+"""The `python -m stacks` commands: new, export, list, validate, preview, up, status, diff-report, affected,
+show."""
 
 from __future__ import annotations
 
@@ -20,7 +21,16 @@ from providers.confd.settings import Settings
 from providers.model import ConfigError, StackConfig, load_stack_config
 from stacks import affected as affected_module
 from stacks import connection, fleet, report, scaffold, toolchain
-from stacks.stackfile import StackRef, check_fleet, discover, read_stack_file, secret_config_keys, select
+from stacks.stackfile import (
+    STACK_NAME,
+    StackRef,
+    check_fleet,
+    discover,
+    read_stack_file,
+    secret_config_keys,
+    select,
+    stack_file_name,
+)
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
 OperationFactory = Callable[[fleet.Kind, Path], fleet.StackOperation]
@@ -569,6 +579,179 @@ def _stack_connection(state: Context, ref: StackRef) -> tuple[StackConfig, Setti
         if state.passwords[key]:
             settings = settings.with_overrides(password=state.passwords[key])
     return config, settings
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+# Keys of a stack's config that say how to connect (written into an exported file when given)
+CONNECTION_KEYS = ("url", "tenant", "username", "caBundle", "insecure", "confdUrl", "authUrl", "calldUrl")
+
+
+def _source_values(state: Context, from_stack: str | None) -> tuple[dict[str, Any], StackRef | None]:
+    """The config of the stack the connection comes from (through the CLI when it can decrypt it)."""
+    if from_stack is None:
+        return {}, None
+    refs = select(state.stacks(), (from_stack,), None)
+    if not refs:
+        raise click.ClickException(f"no stack named {from_stack!r} in {state.stacks_dir}")
+    reader = state.config_reader(state.root) if state.which("pulumi") else None
+    try:
+        values, note = connection.read_config(refs[0], reader)
+    except connection.StackConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if note:
+        click.echo(f"{refs[0].name}: {note}; reading {refs[0].path.name} instead", err=True)
+    return dict(values.values), refs[0]
+
+
+def _export_failure(error: Exception, settings: Settings, tenant: str) -> str:
+    """One line for what stopped the export before anything was written."""
+    from providers.confd import ConfdAuthError, ConfdConnectionError
+
+    if isinstance(error, ConfdConnectionError):
+        return f"cannot reach the Wazo at {settings.url}: {str(error).splitlines()[0]}"
+    if isinstance(error, ConfdAuthError):
+        if (error.path or "").endswith("/token"):
+            return f"wazo-auth refused the credentials of user {settings.username!r} ({settings.auth_base})"
+        who = "the token" if settings.token else f"user {settings.username!r}"
+        return (
+            f"confd refused {who} for tenant {tenant}: the tenant does not exist, or {who} cannot see "
+            f"it or read its objects (confd.trunks.read, confd.incalls.read, ...)"
+        )
+    return str(error).splitlines()[0]
+
+
+@cli.command("export")
+@click.option("--url", help="base URL of the Wazo (default: --from-stack's, or WAZO_URL)")
+@click.option("--tenant-uuid", help="UUID of the tenant to export (default: --from-stack's)")
+@click.option(
+    "--tenant", "tenant_name", help="tenant short name, for the stack name (default: --from-stack's)"
+)
+@click.option("--env", "env", help="environment, for the stack name (default: --from-stack's)")
+@click.option("--username", help="wazo-auth user (default: --from-stack's, or WAZO_USERNAME)")
+@click.option(
+    "--from-stack",
+    metavar="STACK",
+    help="connect as this stack does: its url, tenant, username, TLS and URL keys, and its password "
+    "(decrypted by the Pulumi CLI when it can)",
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="write the file even when some objects cannot be expressed (they are listed; without this "
+    "flag nothing is written then)",
+)
+@click.option("--force", is_flag=True, help="overwrite an existing stack file")
+@pass_context
+def export_command(
+    state: Context,
+    url: str | None,
+    tenant_uuid: str | None,
+    tenant_name: str | None,
+    env: str | None,
+    username: str | None,
+    from_stack: str | None,
+    allow_partial: bool,
+    force: bool,
+) -> None:
+    """Write stacks/Pulumi.<tenant>-<env>.yaml from what a live tenant holds, to take it under management.
+
+    Reads the tenant's SIP trunks, outcalls and incalls (one list request per collection) and writes
+    them as providers, `outgoing` and `incoming` DIDs, with `adopt: true` and the ids of the objects
+    confd gives no name: the first `up` then takes them over and, for an unchanged tenant, writes
+    nothing. Whatever the stack cannot express is listed by name at the end; the export then writes
+    nothing and exits 1, unless --allow-partial.
+
+    The SIP passwords confd returns never go into the file: with the Pulumi CLI they are stored
+    with `pulumi config set --secret` (on stdin), otherwise the exact commands are printed. The
+    wazo-auth password comes from --from-stack's config, WAZO_PASSWORD (or a token from
+    WAZO_TOKEN), or a prompt without echo; never from the command line.
+    """
+    import time
+    import uuid
+
+    from providers.confd import ConfdError, connect
+    from stacks import export
+
+    source, ref = _source_values(state, from_stack)
+    tenant_name = tenant_name or (ref.tenant if ref else None)
+    env = env or (ref.env if ref else None)
+    if not tenant_name or not env:
+        raise click.UsageError("name the stack to write with --tenant and --env (or --from-stack)")
+    stack = f"{tenant_name}-{env}"
+    if not STACK_NAME.match(stack):
+        raise click.UsageError(
+            f"stack name {stack!r}: --tenant: lower-case letters, digits, '-'; --env: letters, digits"
+        )
+    path = state.stacks_dir / stack_file_name(tenant_name, env)
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists: pass --force to overwrite it")
+    values = {
+        **source,
+        **{k: v for k, v in (("url", url), ("tenant", tenant_uuid), ("username", username)) if v},
+    }
+    settings = connection.settings_for(values)
+    tenant = str(values.get("tenant") or settings.tenant or "")
+    try:
+        tenant = str(uuid.UUID(tenant))
+    except ValueError:
+        raise click.UsageError(
+            f"--tenant-uuid must be the UUID of the tenant to export, got {tenant or 'nothing'!r}"
+        ) from None
+    if settings.username and not (settings.token or settings.password) and state.interactive:
+        password = click.prompt(
+            f"wazo-auth password of {settings.username} ({settings.auth_base})",
+            hide_input=True,
+            default="",
+            show_default=False,
+        )
+        settings = settings.with_overrides(password=password or None)
+    start = time.monotonic()
+    try:
+        client = connect(tenant, settings)
+        read = export.read_tenant(client, tenant)
+    except ConfdError as error:
+        raise click.ClickException(_export_failure(error, settings, tenant)) from None
+    seconds = time.monotonic() - start
+    written = {key: values[key] for key in CONNECTION_KEYS if values.get(key) not in (None, "")}
+    written.update({"url": settings.url, "tenant": tenant})
+    try:
+        result = export.export_tenant(read, written, stack)
+    except export.ExportError as error:
+        raise click.ClickException(f"{error}: nothing written") from None
+    click.echo(export.describe_reads(len(export.READS), seconds), err=True)
+    for line in export.summary(result):
+        click.echo(line, err=True)
+    if not result.complete and not allow_partial:
+        raise click.ClickException(
+            f"{len(result.findings)} thing(s) above are not in the stack file as the tenant has them, so "
+            f"nothing was written: fix them in the Wazo, or pass --allow-partial to write the file anyway"
+        )
+    secrets = list(result.secrets)
+    own = ref is not None and ref.name == stack
+    if written.get("username") and settings.password and not settings.token and not own:
+        # the stack deploys as this user: keep the password it was exported with, as `new` does
+        secrets.insert(0, scaffold.Secret("password", settings.password))
+    keep = export.kept_from(path.read_text(encoding="utf-8")) if path.exists() else {}
+    commands = [scaffold.config_set_command(stack, s) for s in secrets]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(export.render(result, stack, settings.url, tenant, commands, keep), encoding="utf-8")
+    click.echo(f"wrote {path} (stack {stack}): {result.counts()}; adopt: true")
+    plan = scaffold.store_stack_secrets(stack, secrets, state.root, state.which("pulumi"))
+    for command in plan.ran:
+        click.echo(f"ran: {shlex.join(command)}")
+    if plan.failure:
+        click.echo(f"error: {plan.failure}", err=True)
+    if plan.to_run:
+        reason = "" if state.which("pulumi") else " (the Pulumi CLI is not on PATH)"
+        click.echo(
+            f"\nStore the secrets with these commands, from {state.root}{reason}; each one prompts "
+            f"for its value (the SIP passwords are the ones the Wazo has, not shown here):"
+        )
+        for command in plan.to_run:
+            click.echo(f"  {shlex.join(command)}")
+    if plan.failure:
+        sys.exit(1)
 
 
 # --- status ----------------------------------------------------------------------------------------

@@ -222,13 +222,20 @@ class SecretPlan:
 
 def store_secrets(spec: NewStack, root: Path, executable: str | None) -> SecretPlan:
     """With the CLI: create/select the stack and store each given secret. Without: the commands to run."""
+    return store_stack_secrets(spec.stack, secrets_of(spec), root, executable)
+
+
+def store_stack_secrets(
+    stack: str, secrets: Sequence[Secret], root: Path, executable: str | None
+) -> SecretPlan:
+    """Create/select the stack and store each secret that has a value, its value on stdin; without the
+    CLI (or after a failure), the commands left to run, which prompt for the values."""
     plan = SecretPlan()
-    secrets = secrets_of(spec)
     if executable is None:
-        plan.to_run = [init_command(spec.stack)] + [config_set_command(spec.stack, s) for s in secrets]
+        plan.to_run = [init_command(stack)] + [config_set_command(stack, s) for s in secrets]
         return plan
-    steps: list[tuple[list[str], str | None]] = [(init_command(spec.stack), None)]
-    steps += [(config_set_command(spec.stack, s), s.value) for s in secrets if s.value is not None]
+    steps: list[tuple[list[str], str | None]] = [(init_command(stack), None)]
+    steps += [(config_set_command(stack, s), s.value) for s in secrets if s.value is not None]
     for index, (command, value) in enumerate(steps):
         # The value goes on stdin, never on the command line where `ps` and shell history would see it.
         result = subprocess.run(
@@ -244,7 +251,7 @@ def store_secrets(spec: NewStack, root: Path, executable: str | None) -> SecretP
             plan.to_run = [c for c, _ in steps[index:]]
             break
         plan.ran.append(command)
-    plan.to_run += [config_set_command(spec.stack, s) for s in secrets if s.value is None]
+    plan.to_run += [config_set_command(stack, s) for s in secrets if s.value is None]
     return plan
 
 
