@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from sandbox.seed import ACME_TENANT
 from stacks.cli import cli
-from tests.support.brownfield import NEEDS, PASSWORDS, Confd, build_tenant
+from tests.support.brownfield import NEEDS, PASSWORDS, build_tenant
 from tests.support.engine import EngineDouble
 from tests.support.sandbox import SandboxProcess
 
@@ -239,4 +239,5 @@ def test_the_exported_file_reads_as_an_operator_would_write_it(trip):
         "user_email": "bob@acme.example",
         "ring_time": 25,
     }
-    assert (dids["15551230007"]["caller_id_mode"], dids["15551230007"]["caller_id_name"]) == ("prepend", "Bob")
+    bob = dids["15551230007"]
+    assert (bob["caller_id_mode"], bob["caller_id_name"]) == ("prepend", "Bob")

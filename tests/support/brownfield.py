@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.seed import ACME_TENANT, CONTEXTS, TRANSPORT_UDP, template_uuid, target_id, target_uuid
+from sandbox.seed import ACME_TENANT, CONTEXTS, TRANSPORT_UDP, target_id, target_uuid, template_uuid
 from tests.support.sandbox import SandboxProcess
 from tests.test_readme import _script, seed_blocks
 
@@ -28,7 +28,12 @@ PASSWORDS = {"acme_provider": "s3cret", "acme-backup": "backup-S3cret"}
 DESTINATIONS: dict[str, dict[str, Any]] = {
     "5551230001": {"type": "group", "group_id": target_id("group", "acme"), "ring_time": 30},
     "5551230002": {"type": "queue", "queue_id": target_id("queue", "acme"), "ring_time": 20},
-    "5551230003": {"type": "voicemail", "voicemail_id": target_id("voicemail", "acme"), "greeting": "busy", "skip_instructions": True},
+    "5551230003": {
+        "type": "voicemail",
+        "voicemail_id": target_id("voicemail", "acme"),
+        "greeting": "busy",
+        "skip_instructions": True,
+    },
     "5551230004": {"type": "hangup", "cause": "busy", "timeout": 5},
     "5551230005": {"type": "sound", "filename": "closed", "skip": True},
     "5551230006": {"type": "none"},
@@ -39,8 +44,11 @@ DESTINATIONS: dict[str, dict[str, Any]] = {
     "5551230011": {"type": "switchboard", "switchboard_uuid": target_uuid("switchboard", "acme")},
     "5551230012": {"type": "application", "application": "disa", "context": INTERNAL_CTX, "pin": "1234"},
 }
+# like the CLI, curl and jq may be missing on a workstation, never in CI (where a skip would hide a test)
 NEEDS = pytest.mark.skipif(
-    shutil.which("jq") is None or shutil.which("curl") is None, reason="the README walkthrough needs curl and jq"
+    (shutil.which("jq") is None or shutil.which("curl") is None)
+    and os.environ.get("WAZO_VOIP_REQUIRE_PULUMI") != "1",
+    reason="the README walkthrough needs curl and jq",
 )
 
 
