@@ -85,6 +85,14 @@ PLAIN_AUTH_KEYS = frozenset({"auth_type", "nonce_lifetime", "realm"})
 CHECK_PASSWORD = "export-check-placeholder"  # noqa: S105
 
 
+# What a trunk may have besides a SIP endpoint, none of which a provider of the stack can have
+OTHER_ENDPOINTS = {
+    "endpoint_iax": "an IAX endpoint",
+    "endpoint_custom": "a custom endpoint",
+    "register_iax": "an IAX register",
+}
+
+
 class ExportError(Exception):
     """The tenant cannot be exported at all; one line saying why."""
 
@@ -233,7 +241,8 @@ class _Provider:
         self.tenant = tenant
         self.name = str(endpoint.get("name"))
         self.what = f"provider {self.name!r} (trunk {trunk.get('id')})"
-        self.notes: list[str] = []  # settings the file cannot hold: the first up would change them
+        # settings the file cannot hold, which the first up would change: (section, what)
+        self.notes: list[tuple[str, str]] = []
         self.password: str | None = None
 
     def build(self) -> dict[str, Any]:
@@ -258,7 +267,7 @@ class _Provider:
         aor, registration = sections["aor"], sections["registration"]
         contacts = _take(aor, "contact")
         servers = [v for k, v in registration if k == "server_uri"]
-        located = _host_port(contacts[0]) if len(contacts) == 1 else None
+        located = _host_port(contacts[0]) if contacts else None
         if located is None and len(servers) == 1:
             located = _host_port(servers[0])
         if located is None:
@@ -271,7 +280,7 @@ class _Provider:
         if port != 5060:
             entry["port"] = port
         if len(contacts) != 1:
-            self.notes.append(f"aor contact {'absent' if not contacts else 'given several times'}")
+            self.notes.append(("aor", f"aor contact {'absent' if not contacts else 'given several times'}"))
 
         transport = self._transport()
         if transport != "transport-udp":
@@ -296,7 +305,10 @@ class _Provider:
             reg_users, reg_passwords = _take(reg_auth, "username"), _take(reg_auth, "password")
             if reg_users != [username] or reg_passwords != [self.password]:
                 self.notes.append(
-                    "registration_outbound_auth does not hold the outbound_auth username and password"
+                    (
+                        "registration_outbound_auth",
+                        "registration_outbound_auth does not hold the outbound_auth username and password",
+                    )
                 )
         options = self._options(
             {
@@ -332,17 +344,22 @@ class _Provider:
             if int(expirations[0]) != 120:
                 settings["expiration"] = int(expirations[0])
         else:
-            self.notes.append("registration expiration absent, repeated or outside 60..86400")
+            self.notes.append(
+                ("registration", "registration expiration absent, repeated or outside 60..86400")
+            )
         contact_users = _take(registration, "contact_user")
         if len(contact_users) == 1:
             settings["contact_user"] = contact_users[0]
         elif contact_users:
-            self.notes.append("registration contact_user given several times")
+            self.notes.append(("registration", "registration contact_user given several times"))
         transports = _take(registration, "transport")
         if transports != ([] if transport is None else [transport]):
             self.notes.append(
-                f"registration transport {', '.join(transports) or '(none)'} is not the endpoint's "
-                f"transport ({transport or 'none'})"
+                (
+                    "registration",
+                    f"registration transport {', '.join(transports) or '(none)'} is not the endpoint's "
+                    f"transport ({transport or 'none'})",
+                )
             )
         return settings
 
@@ -354,7 +371,9 @@ class _Provider:
                     {"name": "x", "username": "x", "host": "example.com", "match": [entry]}
                 )
             except ValidationError:
-                self.notes.append(f"identify match {entry!r} is not one host, IP address or CIDR")
+                self.notes.append(
+                    ("identify", f"identify match {entry!r} is not one host, IP address or CIDR")
+                )
                 continue
             valid.append(entry)
         return valid
@@ -362,7 +381,7 @@ class _Provider:
     def _keepalive(self, aor: list[tuple[str, str]]) -> dict[str, Any]:
         frequencies = _take(aor, "qualify_frequency")
         if len(frequencies) != 1 or not frequencies[0].isdigit() or int(frequencies[0]) > 86400:
-            self.notes.append("aor qualify_frequency absent, repeated or not 0..86400")
+            self.notes.append(("aor", "aor qualify_frequency absent, repeated or not 0..86400"))
             return {}
         frequency = int(frequencies[0])
         if frequency == 0:
@@ -378,15 +397,17 @@ class _Provider:
                 if secret and key not in PLAIN_AUTH_KEYS:
                     # a password or a hash: never in the file; named by its key only when it is one
                     shown = key if key in ("password", "md5_cred", "username") else "a secret option"
-                    self.notes.append(f"{section} holds {shown}, which the stack file cannot hold")
+                    self.notes.append((section, f"{section} holds {shown}, which the stack file cannot hold"))
                     continue
                 if key in MANAGED_KEYS[section]:
-                    self.notes.append(f"{section} option {key} given besides the provider's own setting")
+                    self.notes.append(
+                        (section, f"{section} option {key} given besides the provider's own setting")
+                    )
                     continue
                 try:
                     check_section(f"{section}_section_options", [[key, value]])
                 except ValueError as error:
-                    self.notes.append(f"{section} option {key}: {error}")
+                    self.notes.append((section, f"{section} option {key}: {error}"))
                     continue
                 kept.append([key, value])
             if kept:
@@ -460,6 +481,8 @@ class _Exporter:
         self.passwords: dict[str, str] = {}  # provider name -> its SIP password, never written
         self.trunk_names: dict[int, str] = {}  # exported trunk id -> provider name
         self.extensions = {int(e["id"]): e for e in tenant["/extensions"]}
+        self.patterns: dict[str, str] = {}  # exported dial pattern exten -> its outcall
+        self.noted: dict[str, set[str]] = {}  # provider -> the endpoint sections its notes are about
 
     def left_out(self, what: str, why: str) -> None:
         self.findings.append(Finding(what, why, left_out=True))
@@ -484,14 +507,10 @@ class _Exporter:
         for trunk in sorted(self.tenant["/trunks"], key=lambda t: int(t["id"])):
             sip = trunk.get("endpoint_sip") or {}
             what = f"trunk {trunk['id']}" + (f" ({sip.get('name')})" if sip.get("name") else "")
-            others = [
-                k.replace("_", " ")
-                for k in ("endpoint_iax", "endpoint_custom", "register_iax")
-                if trunk.get(k)
-            ]
+            others = [label for key, label in OTHER_ENDPOINTS.items() if trunk.get(key)]
             if others:
                 self.left_out(
-                    what, f"it has an {' and an '.join(others)}: a provider of the stack is a SIP trunk"
+                    what, f"it has {' and '.join(others)}: a provider of the stack is a SIP trunk only"
                 )
                 continue
             endpoint = endpoints.get(str(sip.get("uuid"))) if sip else None
@@ -513,8 +532,9 @@ class _Exporter:
                 reason = _model_errors(error) if isinstance(error, ValidationError) else str(error)
                 self.left_out(what, reason)
                 continue
-            for note in builder.notes:
+            for section, note in builder.notes:
                 self.changed(builder.what, f"{note} (the first up would rewrite the SIP endpoint)")
+                self.noted.setdefault(builder.name, set()).add(f"{section}_section_options")
             assert builder.password is not None
             self.passwords[builder.name] = builder.password
             self.trunk_names[int(trunk["id"])] = builder.name
@@ -562,6 +582,7 @@ class _Exporter:
             if names != [owner]:
                 outgoing["trunks"] = names
             outgoing["patterns"] = patterns
+            self.claim(str(outcall["name"]), patterns)
             taken.add(owner)
             hosts[owner]["outgoing"] = outgoing
 
@@ -574,6 +595,14 @@ class _Exporter:
                     what,
                     f"it is in context {extension.get('context')}, not in the stack's outcall context "
                     f"{context}; adopting the outcall will be refused while it holds it",
+                )
+                continue
+            owner = self.patterns.get(str(extension.get("exten")))
+            if owner is not None:
+                self.left_out(
+                    what,
+                    f"it is also a dial pattern of outcall {owner!r}, and an exten of the outcall context "
+                    f"belongs to one outcall; adopting the outcall will be refused while it holds it",
                 )
                 continue
             pattern = {"exten": extension.get("exten")}
@@ -597,6 +626,10 @@ class _Exporter:
                 continue
             patterns.append(pattern)
         return patterns
+
+    def claim(self, outcall: str, patterns: Iterable[Mapping[str, Any]]) -> None:
+        for pattern in patterns:
+            self.patterns[str(pattern["exten"])] = outcall
 
     # incalls -> DIDs
     def add_dids(self, context: ContextInfo) -> None:
@@ -683,7 +716,7 @@ def export_tenant(tenant: Tenant, connection: Mapping[str, Any], stack: str) -> 
         for index, p in enumerate(exporter.providers)
     ]
     result.plan = _check(result, tenant, exporter.passwords, stack)
-    _compare(result, tenant, exporter.passwords)
+    _compare(result, tenant, exporter.passwords, exporter.noted)
     return result
 
 
@@ -718,7 +751,9 @@ def _describe(name: str, seen: Any, wanted: Any) -> str:
     return f"{name} {plain(seen)!r} -> {plain(wanted)!r}"
 
 
-def _compare(result: Export, tenant: Tenant, passwords: Mapping[str, str]) -> None:
+def _compare(
+    result: Export, tenant: Tenant, passwords: Mapping[str, str], noted: Mapping[str, set[str]]
+) -> None:
     """Each exported object against the inputs the program would declare for it (declare_stack)."""
     plan = result.plan
     assert plan is not None
@@ -771,6 +806,8 @@ def _compare(result: Export, tenant: Tenant, passwords: Mapping[str, str]) -> No
             },
         )
         for section, pairs in sections.items():
+            if section in noted.get(provider.name, set()):
+                continue  # already said, in the words of the setting
             confd = sorted_pairs(endpoint.get(section) or [])
             if confd != sorted_pairs([list(p) for p in pairs]):
                 label = section.removesuffix("_section_options")
