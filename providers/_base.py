@@ -166,6 +166,11 @@ def confd_id(resource: pulumi.CustomResource) -> pulumi.Output[int]:
     return resource.id.apply(int)
 
 
+def article(noun: str) -> str:
+    """'an' before a vowel ('an incall', 'an outcall'), else 'a' ('a trunk', 'a SIP endpoint')."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def check_uuid(value: str, what: str) -> str:
     if not UUID_RE.match(value):
         raise ValueError(f"must be {what} (8-4-4-4-12 hexadecimal digits), got {value!r}")
@@ -214,6 +219,8 @@ class ObjectSpec(Spec):
     attachments: Callable[[dict[str, Any]], dict[str, list[str]]] = field(default=lambda _obj: {})
     # words for the kinds of link, in messages
     link_names: Mapping[str, str] = field(default_factory=dict)
+    # what to do about an undeclared link of a kind, `{value}` its identity (default: declare or detach)
+    link_hints: Mapping[str, str] = field(default_factory=dict)
     # without a natural key and without `adopt_id`: why creating one would duplicate an existing
     # object, read before an adopting create (None: nothing would be duplicated)
     duplicate_of: Callable[[ConfdClient, Any], str | None] = field(default=lambda _client, _args: None)
@@ -394,7 +401,9 @@ class ObjectProvider(_Lifecycle):
         if adopt and spec.natural_key is None:
             duplicate = spec.duplicate_of(client, args)
             if duplicate is not None:
-                raise AdoptionRefused(f"refusing to create a {spec.kind}: {duplicate}", method="POST")
+                raise AdoptionRefused(
+                    f"refusing to create {article(spec.kind)} {spec.kind}: {duplicate}", method="POST"
+                )
         with _creating(spec, args.tenant_uuid):
             before = self._lookup(client, args)
             if spec.natural_key is not None and before:
@@ -496,10 +505,18 @@ class ObjectProvider(_Lifecycle):
             )
         undeclared = self._undeclared(args, existing)
         if undeclared:
+            hints = [
+                spec.link_hints[kind].format(value=value)
+                for kind, value in undeclared
+                if kind in spec.link_hints
+            ]
+            hint = (
+                " ".join(hints) or "Declare that in the stack file, or detach it in the Wazo, then run again"
+            )
+            shown = "; ".join(f"{spec.link_names.get(kind, kind)} {value}" for kind, value in undeclared)
             raise AdoptionRefused(
                 f"refusing to adopt the {described} ({spec.id_key} {id_}): confd shows it attached to "
-                f"{'; '.join(undeclared)}, which this stack does not declare. Declare that in the stack "
-                f"file, or detach it in the Wazo, then run again",
+                f"{shown}, which this stack does not declare. {hint}",
                 path=client.full_path(self._item(id_)),
             )
         wanted = args.normalized()
@@ -511,15 +528,15 @@ class ObjectProvider(_Lifecycle):
         log.info("adopting the existing %s (%s %s), updating %s", described, spec.id_key, id_, differing)
         return CreateResult(str(id_), self._put_verified(client, str(id_), args))
 
-    def _undeclared(self, args: ArgsBase, existing: dict[str, Any]) -> list[str]:
-        """The links confd shows that the inputs' `declared_links` do not list, in words."""
+    def _undeclared(self, args: ArgsBase, existing: dict[str, Any]) -> list[tuple[str, str]]:
+        """The links confd shows that the inputs' `declared_links` do not list: (kind, identity)."""
         declared: Mapping[str, list[str]] = getattr(args, "declared_links", None) or {}
-        found = []
-        for kind, values in self.spec.attachments(existing).items():
-            extra = [value for value in values if value not in set(declared.get(kind, []))]
-            if extra:
-                found.append(f"{self.spec.link_names.get(kind, kind)} {', '.join(extra)}")
-        return found
+        return [
+            (kind, value)
+            for kind, values in self.spec.attachments(existing).items()
+            for value in values
+            if value not in set(declared.get(kind, []))
+        ]
 
     def _put_verified(self, client: ConfdClient, id_: str, args: ArgsBase) -> dict[str, Any]:
         """PUT the inputs, read the object back, and fail naming any field confd did not store.
@@ -558,7 +575,7 @@ class ObjectProvider(_Lifecycle):
         key = self._key_text(args)
         if existing is not None:
             text = (
-                f"a {spec.kind} with {key} already exists in tenant {args.tenant_uuid} "
+                f"{article(spec.kind)} {spec.kind} with {key} already exists in tenant {args.tenant_uuid} "
                 f"({spec.id_key} {existing.get(spec.id_key)}), and this run did not create it. To manage "
                 f"that one here, set `adopt: true` in the stack file, for the stack or for this provider "
                 f"(the resource's input adopt=True): it is then taken over and updated where it differs; "
@@ -566,9 +583,9 @@ class ObjectProvider(_Lifecycle):
             )
         else:
             text = (
-                f"a {spec.kind} with {key} already exists, but not in tenant {args.tenant_uuid}"
-                f" (names of SIP endpoints and outcalls are unique across all tenants): choose another"
-                f" name, or delete the other one"
+                f"{article(spec.kind)} {spec.kind} with {key} already exists, but not in tenant "
+                f"{args.tenant_uuid} (names of SIP endpoints and outcalls are unique across all "
+                f"tenants): choose another name, or delete the other one"
             )
         return ConfdAlreadyExists(
             text,

@@ -314,6 +314,10 @@ SPEC = ObjectSpec(
     in_use=lambda obj: bool(obj.get("trunk") or obj.get("line")),
     attachments=_attachments,
     link_names={"trunk": "trunk", "line": "the line (a phone) of id"},
+    link_hints={
+        "trunk": "If that trunk is this provider's, record its id on the provider (trunk_id: {value}) to "
+        "adopt it too; `python -m stacks export` writes it",
+    },
 )
 
 

@@ -157,6 +157,10 @@ SPEC = ObjectSpec(
         "conference": "the conference of id",
         "parking_lot": "the parking lot of id",
     },
+    link_hints={
+        "incall": "If that incall is this DID's, record its id on the DID (incall_id: {value}) to adopt "
+        "it too; `python -m stacks export` writes it",
+    },
 )
 
 

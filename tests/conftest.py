@@ -7,10 +7,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401
 import pytest
 
 from stacks import toolchain
 from tests.support.sandbox import SandboxProcess, running_sandbox
+
+# hypothesis is imported above, before any test runs: imported first by its plugin's end-of-session
+# summary, after engine runs that failed (their abandoned steps still finishing in other threads), its
+# parse failed here with CPython 3.11.7's "AST constructor recursion depth mismatch".
 
 CLI_MARKERS = ("e2e", "fleet")
 # CI sets it: there a test that needs the CLI fails when the CLI is missing, instead of skipping
