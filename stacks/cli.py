@@ -111,17 +111,11 @@ def _ask(state: Context, value: Any, flag: str, prompt: str, missing: list[str],
 @click.option("--url", help="base URL of the Wazo, e.g. https://wazo.example.com")
 @click.option("--tenant-uuid", help="UUID of the Wazo tenant (wazo-voip:tenant)")
 @click.option("--username", help="wazo-auth user of the stack (optional: WAZO_USERNAME otherwise)")
-@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (secret; or env WAZO_PASSWORD)")
 @click.option(
     "--provider-name", help="the provider's SIP endpoint name, unique on the Wazo (e.g. acme-voipco)"
 )
 @click.option("--provider-label", help="a label for the provider")
 @click.option("--provider-username", help="account name at the provider")
-@click.option(
-    "--provider-password",
-    envvar="WAZO_PROVIDER_PASSWORD",
-    help="account password at the provider (secret; or env WAZO_PROVIDER_PASSWORD)",
-)
 @click.option("--provider-host", help="the provider's SIP server, hostname or IP")
 @click.option("--provider-port", type=int, help="SIP port when not 5060")
 @click.option("--transport", help="Wazo SIP transport name (default transport-udp)")
@@ -143,8 +137,12 @@ def new_command(state: Context, /, **options: Any) -> None:
 
     The answers are validated with the stack models before anything is written. Secrets never
     go into the file: with the Pulumi CLI on PATH they are stored with `pulumi config set --secret`
-    (the value on stdin), otherwise the exact commands to run are printed.
+    (the value on stdin), otherwise the exact commands to run are printed. They never come from the
+    command line either, where `ps` and shell history see them: the wazo-auth password from
+    WAZO_PASSWORD, the provider's from WAZO_PROVIDER_PASSWORD, or a prompt without echo.
     """
+    import os
+
     missing: list[str] = []
     o = options
     tenant = _ask(state, o["tenant"], "--tenant", "Tenant short name (e.g. acme)", missing)
@@ -154,7 +152,7 @@ def new_command(state: Context, /, **options: Any) -> None:
     username = _ask(
         state, o["username"], "--username", "wazo-auth username (empty: WAZO_USERNAME)", missing, default=""
     )
-    password = o["password"]
+    password = os.environ.get("WAZO_PASSWORD") or None
     if username and not password and state.interactive:
         password = click.prompt(
             "wazo-auth password (empty: set it later)", default="", hide_input=True, show_default=False
@@ -163,7 +161,7 @@ def new_command(state: Context, /, **options: Any) -> None:
     provider_username = _ask(
         state, o["provider_username"], "--provider-username", "Provider account name", missing
     )
-    provider_password = o["provider_password"]
+    provider_password = os.environ.get("WAZO_PROVIDER_PASSWORD") or None
     if not provider_password and state.interactive:
         provider_password = click.prompt(
             "Provider account password (empty: set it later)", default="", hide_input=True, show_default=False

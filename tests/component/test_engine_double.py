@@ -25,8 +25,8 @@ def recorded(engine: EngineDouble) -> set[tuple[str, str]]:
 def test_after_a_failed_create_the_state_holds_exactly_what_was_created(clean_sandbox: SandboxProcess):
     sandbox = clean_sandbox
     before = object_ids(snapshot(sandbox))
-    # every incall creation is refused after 1 s, while the SIP endpoints' creations (2 s) are in flight
-    sandbox.fault(method="POST", path=r"/api/confd/1\.1/endpoints/sip", action="delay", delay=2, times=2)
+    # every incall creation is refused after 1 s, while the outcall's creation (2 s) is in flight
+    sandbox.fault(method="POST", path=r"/api/confd/1\.1/outcalls", action="delay", delay=2, times=1)
     sandbox.fault(method="POST", path=r"/api/confd/1\.1/incalls", status=400, delay=1, times=1000)
     engine = EngineDouble(acme_dev_config(sandbox))
     with pytest.raises(Exception, match="incall"):
@@ -34,13 +34,14 @@ def test_after_a_failed_create_the_state_holds_exactly_what_was_created(clean_sa
 
     created = object_ids(snapshot(sandbox)) - before
     assert recorded(engine) == created  # no orphan in confd, nothing in the state that confd lacks
-    assert "/endpoints/sip" in {c for c, _ in created}, "the run waited for the endpoints in flight"
-    # a trunk-endpoint link could only start once its endpoint existed, after the failure: none did
-    assert not [r for r in engine.state.values() if r.type.endswith(":TrunkEndpointSip")]
-    assert all(trunk["endpoint_sip"] is None for trunk in snapshot(sandbox)["/trunks"])
+    assert "/outcalls" in {c for c, _ in created}, "the run waited for the outcall in flight"
+    # the outcall's links could only start once it existed, after the failure: none did
+    assert not [r for r in engine.state.values() if r.type.endswith((":OutcallTrunks", ":OutcallExtension"))]
+    (outcall,) = snapshot(sandbox)["/outcalls"]
+    assert outcall["trunks"] == []
+    assert outcall["extensions"] == []
     time.sleep(2)
     assert object_ids(snapshot(sandbox)) - before == created  # and nothing started after it stopped
-    assert {collection for collection, _ in created} >= {"/trunks", "/endpoints/sip"}
     assert not any(collection == COLLECTION_OF["Incall"][0] for collection, _ in created)
 
     sandbox.clear_faults()

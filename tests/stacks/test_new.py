@@ -6,6 +6,7 @@ import shlex
 import stat
 from pathlib import Path
 
+import pytest
 import yaml
 
 from providers.model import load_stack_config
@@ -22,11 +23,9 @@ FLAGS = [
     "--url", "http://127.0.0.1:9486",
     "--tenant-uuid", "11111111-1111-4111-8111-111111111111",
     "--username", "acme-admin",
-    "--password", WAZO_SECRET,
     "--provider-name", "acme-voipco",
     "--provider-label", "VoIPCo",
     "--provider-username", "acct123",
-    "--provider-password", PROVIDER_SECRET,
     "--provider-host", "sip.voipco.example",
     "--outcall", "acme-out",
     "--pattern", "_0XXXXXXXXX:1",
@@ -35,6 +34,20 @@ FLAGS = [
     "--did", "+15551234568=group:1",
     "--did", "+15551234569=hangup:cause=busy",
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def secrets_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secrets reach `new` as an operator gives them: in the environment, never as arguments."""
+    monkeypatch.setenv("WAZO_PASSWORD", WAZO_SECRET)
+    monkeypatch.setenv("WAZO_PROVIDER_PASSWORD", PROVIDER_SECRET)
+
+
+def test_new_takes_no_secret_on_its_command_line(invoke: Invoke) -> None:
+    for option in ("--password", "--provider-password"):
+        result = invoke(*FLAGS, option, "some-secret")
+        assert result.exit_code == 2
+        assert f"No such option '{option}'" in result.output
 
 
 def test_new_without_cli_writes_a_valid_file_and_prints_the_exact_commands(
@@ -154,12 +167,12 @@ def test_new_with_cli_stores_secrets_through_stdin(project: Project, invoke: Inv
 
 
 def test_new_with_cli_asks_for_secrets_it_was_not_given(
-    project: Project, invoke: Invoke, tmp_path: Path
+    project: Project, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script, log = _fake_pulumi(tmp_path)
-    flags = FLAGS[: FLAGS.index("--provider-password")] + FLAGS[FLAGS.index("--provider-host") :]
+    monkeypatch.delenv("WAZO_PROVIDER_PASSWORD")
 
-    result = invoke(*flags, obj={"which": lambda name: str(script)})
+    result = invoke(*FLAGS, obj={"which": lambda name: str(script)})
 
     assert result.exit_code == 0, result.output
     assert "--path providers[0].password" not in log.read_text()
@@ -182,7 +195,11 @@ def test_new_reports_a_failing_cli_and_what_is_left_to_run(
     assert PROVIDER_SECRET not in result.output
 
 
-def test_new_prompts_when_interactive(project: Project, invoke: Invoke) -> None:
+def test_new_prompts_when_interactive(
+    project: Project, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WAZO_PASSWORD")
+    monkeypatch.delenv("WAZO_PROVIDER_PASSWORD")
     answers = "\n".join(
         [
             "other",  # tenant
