@@ -143,4 +143,3 @@ def test_adopt_and_the_recorded_ids_removed_preview_no_change(trip: Trip) -> Non
     assert update.summary == {"same": sum(ADOPTED.values()) + 2 + 1}  # + the components and the stack
     assert writes(trip.sandbox.requests()) == []
     assert trip.confd.snapshot() == trip.before
-
