@@ -729,9 +729,10 @@ def _check(result: Export, tenant: Tenant, passwords: Mapping[str, str], stack: 
         return plan_stack(config, SnapshotDirectory(tenant))
     except (ConfigError, PlanError) as error:
         problems = error.problems
+        # e.g. a tenant without its registration_trunk template: the program could not deploy it
         raise ExportError(
-            f"the exported stack {stack} does not pass the checks the program runs, so nothing is "
-            f"written (please report it): {'; '.join(problems)}"
+            f"the exported stack {stack} would not pass the checks the program runs before any write: "
+            f"{'; '.join(problems)}"
         ) from None
 
 

@@ -226,3 +226,16 @@ def test_the_file_written_for_a_tenant_validates_offline(read, tmp_path: Path):
     check = check_fleet([StackRef.from_path(path)])
 
     assert check.errors == []
+
+
+def test_a_tenant_the_program_could_not_deploy_is_refused_with_the_programs_own_words(read):
+    def no_template(items: Items) -> None:
+        items["/endpoints/sip/templates"] = [
+            t for t in items["/endpoints/sip/templates"] if t.get("label") != "registration_trunk"
+        ]
+
+    with pytest.raises(ExportError) as caught:
+        mapped(read, no_template)
+
+    assert "would not pass the checks the program runs before any write" in str(caught.value)
+    assert "SIP template labelled 'registration_trunk'" in str(caught.value)
