@@ -294,7 +294,7 @@ class _Provider:
         if keepalive:
             entry["keepalive"] = keepalive
         match = self._match(_take(sections["identify"], "match"))
-        if match != [host]:
+        if match and match != [host]:
             entry["match"] = match
         format_ = self.trunk.get("outgoing_caller_id_format") or "+E164"
         if format_ != "+E164":
