@@ -5,7 +5,7 @@ file, as a real Wazo's version lives in its database. Rules that differ between 
 the fact they need from here instead of forking: a legacy server is a variant, not a second copy.
 
 Sources (wazo-platform repositories, tag `wazo-20.12` unless said otherwise):
-  wazo-confd CHANGELOG.md, sections 20.13, 20.14, 23.12, 24.15 (at HEAD);
+  wazo-confd CHANGELOG.md, sections 20.13, 20.14, 23.12, 24.15, 25.15 (at HEAD);
   wazo-confd wazo_confd/plugins/*/ (the plugin list and schemas at 20.12 and at HEAD);
   xivo-dao xivo_dao/alchemy/usersip.py, staticsip.py, trunkfeatures.py.
 """
@@ -21,6 +21,10 @@ class Generation:
 
     # `GET /infos` answers it as `wazo_version`
     version: str
+    # from 25.15 a body is JSON whatever its Content-Type and a missing one is a 400; before, a
+    # body without a JSON Content-Type was not read at all (Flask's `get_json()`: None, then `{}`)
+    # and only a JSON-typed empty or broken body was a 400 (CHANGELOG 25.15; helpers/restful.py)
+    body_json_forced: bool
     # <= 20.12: `/endpoints/sip` is chan_sip style (integer id, username/secret/type/host/options),
     # `/registers/sip` and `/trunks/{id}/registers/sip/{id}` exist; >= 20.13: PJSIP sections,
     # SIP templates, uuid ids (CHANGELOG 20.13)
@@ -49,6 +53,7 @@ class Generation:
 
 LEGACY = Generation(
     version="20.12",
+    body_json_forced=False,
     chan_sip=True,
     tenants_api=False,
     trunk_caller_id_format=False,
@@ -60,6 +65,7 @@ LEGACY = Generation(
 
 CURRENT = Generation(
     version="26.08",
+    body_json_forced=True,
     chan_sip=False,
     tenants_api=True,
     trunk_caller_id_format=True,

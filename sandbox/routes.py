@@ -66,7 +66,13 @@ def created(caller: Caller, data: dict[str, Any], path: str) -> Response:
 
 
 def body() -> Any:
-    """confd parses every body as JSON whatever the Content-Type; missing or broken is a 400."""
+    """confd parses every body as JSON whatever the Content-Type; missing or broken is a 400.
+
+    Before 25.15 a body without a JSON Content-Type was not read: the rules see None, as `{}`.
+    """
+    gen: Generation = current_app.extensions["sandbox.generation"]
+    if not gen.body_json_forced and not request.is_json:
+        return None
     raw = request.get_data(cache=True)
     if not raw:
         raise errors.BadBody()
@@ -798,6 +804,7 @@ def list_auth_tenants() -> Response:
 
 def register(app: Flask, gen: Generation) -> None:
     """Attach wazo-auth, confd as that generation speaks it, and the error renderers to the app."""
+    app.extensions["sandbox.generation"] = gen
     app.register_blueprint(confd)
     app.register_blueprint(confd_chan_sip if gen.chan_sip else confd_pjsip)
     app.register_blueprint(wazo_auth)
