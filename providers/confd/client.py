@@ -95,11 +95,22 @@ class ConfdClient:
         self._tokens = tokens
         self.tenant_uuid = tenant_uuid
 
+    @property
+    def confd_base(self) -> str:
+        """The base URL of confd this client talks to (no credentials in it)."""
+        return self._settings.confd_base
+
     # -- public verbs -------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self._send("GET", path, params=params, retry=True)
         return self._json(response, "GET", path)
+
+    def get_document(self, path: str) -> str:
+        """GET a document confd serves to anyone (its API spec): no token is sent, text comes back."""
+        response = self._send("GET", path, retry=True, authenticated=False)
+        self._check(response, "GET", path, ())
+        return response.text
 
     def find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
         """GET a collection with exact-match filters; only the items that really match every filter."""
@@ -180,14 +191,16 @@ class ConfdClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         retry: bool,
+        authenticated: bool = True,
     ) -> httpx.Response:
         url = self._settings.confd_base + path
         attempts = self._settings.retries + 1 if retry else 1
         renewed = False
         attempt = 0
         while True:
-            token = self._tokens.token()
-            headers = {"X-Auth-Token": token, "Accept": "application/json"}
+            token = self._tokens.token() if authenticated else ""
+            headers = {"X-Auth-Token": token} if authenticated else {}
+            headers["Accept"] = "application/json"
             if self.tenant_uuid:
                 headers["Wazo-Tenant"] = self.tenant_uuid
             try:
@@ -210,7 +223,7 @@ class ConfdClient:
             log.debug("%s %s -> %s", method, self._path(path), response.status_code)
             if response.status_code == 401:
                 # the token expired early or was revoked: renew once, then give up
-                if not renewed and self._tokens.renew(token):
+                if authenticated and not renewed and self._tokens.renew(token):
                     renewed = True
                     continue
                 raise self._auth_error(method, path)
