@@ -185,6 +185,10 @@ class ObjectSpec(Spec):
     orphan_hint: Callable[[Any], str] = field(default=lambda _args: "")
     # ids of objects that may be such an orphan (looked up only after a lost answer)
     suspects: Callable[[ConfdClient, Any], list[str]] = field(default=lambda _client, _args: [])
+    # whether an existing object with the same natural key may be taken over (default: adopt=True)
+    may_adopt: Callable[[Any, dict[str, Any]], bool] = field(
+        default=lambda args, _existing: bool(getattr(args, "adopt", False))
+    )
 
 
 @dataclass(frozen=True)
@@ -335,7 +339,7 @@ class ObjectProvider(_Lifecycle):
                 error.summary = f"confd refused to create the {spec.kind}"
                 raise
             existing = self._lookup(client, args) if spec.natural_key is not None else None
-            if existing is not None and getattr(args, "adopt", False):
+            if existing is not None and spec.may_adopt(args, existing):
                 return self._adopt(client, args, existing)
             raise self._exists_error(args, existing, error) from None
         obj = result.body
@@ -347,7 +351,7 @@ class ObjectProvider(_Lifecycle):
         ]
         if differing and result.recovered:
             # what the lookup found is not what we sent: someone else's object, not ours
-            if getattr(args, "adopt", False):
+            if spec.may_adopt(args, obj):
                 return self._adopt(client, args, obj)
             raise self._exists_error(args, obj, None)
         if differing:

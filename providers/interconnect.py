@@ -8,9 +8,11 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from providers._base import confd_id
+from providers.confd.generation import ServerGeneration
 from providers.context import Context
 from providers.directory import Directory
 from providers.endpoint_sip import EndpointSip
+from providers.endpoint_sip_legacy import EndpointSipLegacy
 from providers.extension import Extension
 from providers.incall import Incall
 from providers.incall_extension import IncallExtension
@@ -18,9 +20,21 @@ from providers.model import NAMESPACE, Contexts, IncallRange, Provider
 from providers.outcall import Outcall
 from providers.outcall_extension import OutcallExtension
 from providers.outcall_trunk import OutcallTrunks
-from providers.plan import ContextInfo, PlanError, did_exten, endpoint_sections, pick_context
+from providers.plan import (
+    ContextInfo,
+    PlanError,
+    chan_sip_endpoint,
+    did_exten,
+    endpoint_sections,
+    legacy_notes,
+    legacy_problems,
+    pick_context,
+    register_line,
+)
+from providers.register_sip import RegisterSip
 from providers.trunk import Trunk
-from providers.trunk_endpoint import TrunkEndpointSip
+from providers.trunk_endpoint import TrunkEndpointSip, TrunkEndpointSipLegacy
+from providers.trunk_register import TrunkRegisterSip
 
 TYPE = "wazo-voip:index:VoipProviderInterconnect"
 
@@ -48,6 +62,8 @@ class VoipProviderInterconnectArgs(BaseModel):
     outcall_context: ContextRef | None = None
     # trunk ids of the other providers this one's outcall may list (outgoing.trunks)
     other_trunk_ids: dict[str, Any] = {}
+    # what the server speaks (providers.confd.generation.detect); None: the PJSIP API
+    server: ServerGeneration | None = None
 
     @field_validator("tenant_uuid")
     @classmethod
@@ -78,19 +94,20 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
         provider = args.provider
         tenant = args.tenant_uuid
         child = pulumi.ResourceOptions(parent=self)
+        chan_sip = args.server is not None and args.server.chan_sip
+        if chan_sip:
+            assert args.server is not None
+            problems = legacy_problems(provider, args.server.describe())
+            if problems:
+                raise PlanError("\n".join(problems))
+            for note in legacy_notes(provider, args.server.describe()):
+                pulumi.log.warn(note, self)
         self.incall_context = args.incall_context or self._context(name, "incall", args, directory)
         self.outcall_context = args.outcall_context
         if provider.outgoing is not None and self.outcall_context is None:
             self.outcall_context = self._context(name, "outcall", args, directory)
 
         # 1. The trunk: a SIP endpoint with the provider's credentials, registration and keepalive.
-        sections = endpoint_sections(provider)
-        # the auth sections carry the password: secret in the inputs, the state and the outputs
-        options: dict[str, Any] = {
-            key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
-            for key, value in sections.items()
-        }
-        template = "registration_trunk" if provider.registration.enabled else "global"
         self.trunk = Trunk(
             f"{name}-trunk",
             tenant_uuid=tenant,
@@ -98,23 +115,37 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             outgoing_caller_id_format=provider.outgoing_caller_id_format,
             opts=child,
         )
-        self.endpoint = EndpointSip(
-            f"{name}-endpoint",
-            tenant_uuid=tenant,
-            name=provider.name,
-            label=provider.label,
-            templates=[directory.template_uuid(template)],
-            transport_uuid=directory.transport_uuid(provider.transport),
-            **options,
-            opts=child,
-        )
-        self.trunk_endpoint = TrunkEndpointSip(
-            f"{name}-trunk-endpoint",
-            tenant_uuid=tenant,
-            trunk_id=confd_id(self.trunk),
-            endpoint_uuid=self.endpoint.id,
-            opts=child,
-        )
+        self.endpoint: EndpointSip | EndpointSipLegacy
+        self.trunk_endpoint: TrunkEndpointSip | TrunkEndpointSipLegacy
+        if chan_sip:
+            self.endpoint = self._chan_sip(name, args, directory)
+        else:
+            sections = endpoint_sections(provider)
+            # the auth sections carry the password: secret in the inputs, the state and the outputs
+            options: dict[str, Any] = {
+                key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
+                for key, value in sections.items()
+            }
+            template = "registration_trunk" if provider.registration.enabled else "global"
+            self.endpoint = EndpointSip(
+                f"{name}-endpoint",
+                tenant_uuid=tenant,
+                name=provider.name,
+                label=provider.label,
+                templates=[directory.template_uuid(template)],
+                transport_uuid=directory.transport_uuid(provider.transport),
+                **options,
+                # after Wazo's 20.13 upgrade, the endpoint it made of this trunk's chan_sip one
+                trunk_id=confd_id(self.trunk),
+                opts=child,
+            )
+            self.trunk_endpoint = TrunkEndpointSip(
+                f"{name}-trunk-endpoint",
+                tenant_uuid=tenant,
+                trunk_id=confd_id(self.trunk),
+                endpoint_uuid=self.endpoint.id,
+                opts=child,
+            )
 
         # 2. Outgoing calls: an outcall, its trunks in priority order, its dial patterns.
         self.outcall: Outcall | None = None
@@ -218,6 +249,44 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             }
         )
 
+    def _chan_sip(
+        self, name: str, args: VoipProviderInterconnectArgs, directory: Directory
+    ) -> EndpointSipLegacy:
+        """Wazo 20.12 and before: a chan_sip peer and a register line, each attached to the trunk."""
+        child = pulumi.ResourceOptions(parent=self)
+        tenant, provider = args.tenant_uuid, args.provider
+        peer = chan_sip_endpoint(provider)
+        endpoint = EndpointSipLegacy(
+            f"{name}-endpoint",
+            tenant_uuid=tenant,
+            **{**peer, "secret": pulumi.Output.secret(peer["secret"])},
+            opts=child,
+        )
+        self.trunk_endpoint = TrunkEndpointSipLegacy(
+            f"{name}-trunk-endpoint",
+            tenant_uuid=tenant,
+            trunk_id=confd_id(self.trunk),
+            endpoint_id=confd_id(endpoint),
+            opts=child,
+        )
+        line = register_line(provider)
+        if line is not None:
+            directory.transport_uuid(provider.transport)  # the register names an existing transport
+            register = RegisterSip(
+                f"{name}-register",
+                tenant_uuid=tenant,
+                **{**line, "auth_password": pulumi.Output.secret(line["auth_password"])},
+                opts=child,
+            )
+            TrunkRegisterSip(
+                f"{name}-trunk-register",
+                tenant_uuid=tenant,
+                trunk_id=confd_id(self.trunk),
+                register_id=confd_id(register),
+                opts=child,
+            )
+        return endpoint
+
     def _context(
         self, name: str, kind: str, args: VoipProviderInterconnectArgs, directory: Directory
     ) -> ContextRef:
@@ -235,6 +304,12 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
         picked = pick_context(kind, directory.contexts(kind), f"contexts.{kind}")
         if picked is not None:
             return ContextRef(picked.name, picked.incall_ranges)
+        if args.contexts.create and args.server is not None and args.server.chan_sip:
+            raise PlanError(
+                f"the tenant has no {kind} context, and {NAMESPACE}:contexts.create cannot make one on "
+                f"{args.server.describe()}: contexts were named by the client before 23.12. Create it in "
+                f"the Wazo, or name an existing one with `pulumi config set --path contexts.{kind} <name>`"
+            )
         if not args.contexts.create:
             raise PlanError(
                 f"the tenant has no {kind} context, and confd creates none for a new tenant. Name one "

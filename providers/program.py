@@ -10,6 +10,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from providers.confd import ConfdError, connect
+from providers.confd.generation import ServerGeneration, detect
 from providers.confd.settings import settings_from
 from providers.directory import ConfdDirectory
 from providers.interconnect import VoipProviderInterconnect, VoipProviderInterconnectArgs
@@ -94,10 +95,14 @@ def summary(components: Mapping[str, VoipProviderInterconnect]) -> dict[str, Any
 
 def main() -> None:
     """Build the stack: one component per provider, contexts shared, trunks ordered, a summary."""
+    server: ServerGeneration | None = None
     try:
         config = load()
         settings = settings_from(runtime_config.get_config)
-        directory = ConfdDirectory(connect(str(config.tenant), settings))
+        client = connect(str(config.tenant), settings)
+        # which API the Wazo speaks decides which objects to declare; asked before anything else
+        server = detect(client)
+        directory = ConfdDirectory(client)
         components: dict[str, VoipProviderInterconnect] = {}
         incall_context = outcall_context = None
         for provider in build_order(list(config.providers)):
@@ -108,11 +113,13 @@ def main() -> None:
                 incall_context=incall_context,
                 outcall_context=outcall_context,
                 other_trunk_ids={name: c.trunk_id for name, c in components.items()},
+                server=server,
             )
             component = VoipProviderInterconnect(provider.name, args, directory)
             incall_context = component.incall_context
             outcall_context = component.outcall_context or outcall_context
             components[provider.name] = component
     except (ConfigError, PlanError, ConfdError) as error:
-        fail(f"the stack cannot be deployed:\n{error}")
+        on = f" on {server.describe()}" if server is not None else ""
+        fail(f"the stack cannot be deployed{on}:\n{error}")
     pulumi.export("summary", summary(components))

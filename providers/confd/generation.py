@@ -4,13 +4,13 @@ Two facts, as CONTRACT.md 9.5 describes them: the paths of confd's own API spec
 (`GET /api/api.yml`, served without credentials: `/registers/sip` only before 20.13,
 `/endpoints/sip/templates` only from 20.13), and the release `GET /infos` reports as
 `wazo_version`. They must agree; a server that serves neither API, or whose version contradicts
-its paths, is refused before anything is written. The answer is read once per process and URL.
+its paths, is refused before anything is written. A run asks once (the program, before it declares
+anything) and passes the answer to whatever needs it.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -99,31 +99,7 @@ def _decide(version: str | None, paths: set[str], where: str) -> ServerGeneratio
     return generation
 
 
-_CACHE: dict[str, ServerGeneration] = {}
-_LOCK = threading.Lock()
-
-
 def detect(client: ConfdClient) -> ServerGeneration:
-    """The server's generation, asked once per process and confd URL (two GETs)."""
-    where = client.confd_base
-    with _LOCK:
-        known = _CACHE.get(where)
-    if known is not None:
-        return known
+    """The server's generation: two GETs. A run asks once and hands the answer on."""
     paths = _spec_paths(client.get_document("/api/api.yml"))
-    generation = _decide(_version(client), paths, where)
-    with _LOCK:
-        _CACHE[where] = generation
-    return generation
-
-
-def known(confd_base: str) -> ServerGeneration | None:
-    """What this process already learnt about that server, without asking it."""
-    with _LOCK:
-        return _CACHE.get(confd_base)
-
-
-def forget() -> None:
-    """Drop what was learnt (tests that restart a server as another generation)."""
-    with _LOCK:
-        _CACHE.clear()
+    return _decide(_version(client), paths, client.confd_base)
