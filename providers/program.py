@@ -15,7 +15,7 @@ from providers.confd.settings import settings_from
 from providers.directory import ConfdDirectory
 from providers.interconnect import VoipProviderInterconnect, VoipProviderInterconnectArgs
 from providers.model import NAMESPACE, ConfigError, Provider, StackConfig, load_stack_config
-from providers.plan import PlanError
+from providers.plan import PlanError, legacy_problems
 
 # Structured keys arrive from the engine as JSON text.
 STRUCTURED_KEYS = frozenset({"providers", "contexts"})
@@ -102,6 +102,13 @@ def main() -> None:
         client = connect(str(config.tenant), settings)
         # which API the Wazo speaks decides which objects to declare; asked before anything else
         server = detect(client)
+        if server.chan_sip:
+            # every provider's settings 20.12 cannot express, before any component declares anything
+            problems = [
+                p for provider in config.providers for p in legacy_problems(provider, server.describe())
+            ]
+            if problems:
+                raise PlanError("\n".join(problems))
         directory = ConfdDirectory(client)
         components: dict[str, VoipProviderInterconnect] = {}
         incall_context = outcall_context = None

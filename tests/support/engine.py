@@ -205,6 +205,23 @@ class EngineDouble(mocks.Mocks):
             self.provider(resource.provider).delete(resource.id, resource.outputs)
             self.result.operations.append(("delete", key))
 
+    def refresh(self) -> list[tuple[str, str]]:
+        """What `pulumi refresh` does: read every resource with its own stored provider.
+
+        Returns ("gone", key) for what the server no longer has (dropped from the state) and
+        ("changed", key) for what reads back different; the program does not run.
+        """
+        report: list[tuple[str, str]] = []
+        for key, resource in list(self.state.items()):
+            read = self.provider(resource.provider).read(resource.id, dict(resource.outputs))
+            if not read.id:
+                del self.state[key]
+                report.append(("gone", key))
+            elif dict(read.outs or {}) != resource.outputs:
+                resource.outputs = dict(read.outs or {})
+                report.append(("changed", key))
+        return report
+
     # -- running a program -------------------------------------------------------------------
     def run(self, program: Callable[[], None] | None = None, stack: str = "dev") -> RunResult:
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""
