@@ -331,3 +331,26 @@ def test_the_stack_builds_what_the_seed_procedure_builds(clean_legacy_sandbox):
     assert product["patterns"] == [("_418.", 0)]
     # the trunk, its outcall and the incoming number are the same
     assert (product["trunk"], product["incall"]) == (procedure["trunk"], procedure["incall"])
+
+
+def test_up_without_refresh_after_the_upgrade_gets_there_too(upgrade):
+    """The chan_sip objects are then deleted by `up` itself: each delete finds nothing (404)."""
+    sandbox = upgrade
+    engine = EngineDouble(acme_dev_config(sandbox))
+    engine.run(stack="acme-dev")
+    sandbox.restart("--api", "26.08")
+    result = engine.run(stack="acme-dev")
+    assert kinds([(op, key) for op, key in result.operations if op == "delete"]) == {
+        "EndpointSipLegacy": 2,
+        "TrunkEndpointSipLegacy": 2,
+        "RegisterSip": 1,
+        "TrunkRegisterSip": 1,
+    }
+    assert kinds([(op, key) for op, key in result.operations if op == "create"]) == {
+        "EndpointSip": 2,
+        "TrunkEndpointSip": 2,
+    }
+    tenant = Tenant(sandbox)
+    assert sorted(e["name"] for e in tenant.items("/endpoints/sip")) == ["acme-backupco", "acme-voipco"]
+    assert all(t["endpoint_sip"] is not None for t in tenant.items("/trunks"))
+    assert engine.run(stack="acme-dev").operations == []

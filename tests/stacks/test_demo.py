@@ -96,6 +96,7 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
     result = invoke("show", "acme-dev", "--password", "acme-secret")
     assert result.exit_code == 0, result.output
     out = result.output
+    assert "Server: Wazo 26.08, PJSIP API (/endpoints/sip/templates)" in out
     assert "Trunks (2)" in out
     assert (
         "registers as sip:acme-voipco-1234@sip.voipco.example to sip:sip.voipco.example, every 120 s" in out
@@ -105,6 +106,28 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
     assert "_1NXXNXXXXXX     strip 1, add +1, caller id +15551230000" in out
     assert "5551230000     -> user Alice Acme (#1); caller id prepend 'VoIPCo: '" in out
     assert "5551230001     -> user Bob Acme (#2), ring 25s" in out
+    assert "Incoming calls (5 DIDs)" in out
+    for password in [*PASSWORDS.values(), "acme-secret"]:
+        assert password not in out
+
+
+def test_show_on_a_20_12_wazo_names_it_and_reads_its_chan_sip_trunks(
+    clean_legacy_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+):
+    EngineDouble(acme_dev_config(clean_legacy_sandbox)).run(stack="acme-dev")
+    stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
+    stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_legacy_sandbox.url))
+    result = invoke("show", "acme-dev", "--password", "acme-secret")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Server: Wazo 20.12, chan_sip API (/registers/sip)" in out
+    assert "acme-voipco (chan_sip peer acme-voipco-1234)" in out
+    assert (
+        "registers as sip:acme-voipco-1234@sip.voipco.example to sip:sip.voipco.example over transport-udp,"
+        " every 120 s" in out
+    )
+    assert "calls go to sip:sip.backupco.example:5080; keepalive every 30 s" in out
+    assert "acme-out: through acme-voipco then acme-backupco" in out
     assert "Incoming calls (5 DIDs)" in out
     for password in [*PASSWORDS.values(), "acme-secret"]:
         assert password not in out
