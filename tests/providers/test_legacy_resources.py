@@ -349,3 +349,19 @@ def test_register_outputs_are_its_inputs_and_its_id(legacy_acme):
     created = provider.create({**inputs, PROVIDER_KEY: "x"})
     assert set(created.outs or {}) == {*inputs, "register_id"}
     assert (created.outs or {})["tenant_uuid"] == ACME
+
+
+# the import paths pickled into every state that holds these resources (docs/architecture.md,
+# "Renaming a provider class or module"): never change them without an alias
+LEGACY_PINNED = {
+    "endpoint_sip_legacy": "providers.endpoint_sip_legacy:EndpointSipLegacyProvider",
+    "register_sip": "providers.register_sip:RegisterSipProvider",
+    "trunk_register": "providers.trunk_register:TrunkRegisterSipProvider",
+    "trunk_endpoint_legacy": "providers.trunk_endpoint:TrunkEndpointSipLegacyProvider",
+}
+
+
+@pytest.mark.parametrize("resource", sorted(LEGACY_PINNED))
+def test_the_pickled_import_paths_are_pinned(resource):
+    cls = LEGACY_PROVIDERS[resource]
+    assert f"{cls.__module__}:{cls.__qualname__}" == LEGACY_PINNED[resource]
