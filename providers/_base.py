@@ -8,9 +8,11 @@ classes below carry nothing but a reference to their spec: Pulumi pickles them i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from uuid import UUID
@@ -181,11 +183,13 @@ class ObjectSpec(Spec):
     from_server: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda obj: obj)
     # list filters that find the object by its natural key; None: it has none
     natural_key: Callable[[Any], dict[str, str]] | None = None
-    # what an admin should check when a POST's answer was lost and it could not be verified
-    orphan_hint: Callable[[Any], str] = field(default=lambda _args: "")
-    # ids of objects that may be such an orphan (looked up only after a lost answer)
-    suspects: Callable[[ConfdClient, Any], list[str]] = field(default=lambda _client, _args: [])
-    # whether an existing object with the same natural key may be taken over (default: adopt=True)
+    # without a natural key: the tenant's objects that a POST of these inputs could be confused with
+    # (read before the POST, and again after a lost answer to find what the POST made)
+    candidates: Callable[[ConfdClient, Any], list[dict[str, Any]]] | None = None
+    # whether confd shows the object linked to anything: such an object is never taken as ours
+    in_use: Callable[[dict[str, Any]], bool] = field(default=lambda _obj: False)
+    # whether an object already there with the same natural key may be taken over: adopt=True, or
+    # a proof in the spec's own terms that it is this resource's object (never a guess)
     may_adopt: Callable[[Any, dict[str, Any]], bool] = field(
         default=lambda args, _existing: bool(getattr(args, "adopt", False))
     )
@@ -207,6 +211,26 @@ class AssociationSpec(Spec):
 
 
 # -- the lifecycle ------------------------------------------------------------------------------
+
+
+_CREATE_GUARD = threading.Lock()
+_CREATE_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def _creating(spec: ObjectSpec, tenant_uuid: str) -> Iterator[None]:
+    """Creates of objects without a natural key, one at a time per tenant and collection.
+
+    The look before the POST and the look after a lost answer then see no other object that this
+    process is making, so what appeared between them can only be this call's or another client's.
+    """
+    if spec.natural_key is not None:
+        yield
+        return
+    with _CREATE_GUARD:
+        lock = _CREATE_LOCKS.setdefault((tenant_uuid, spec.collection), threading.Lock())
+    with lock:
+        yield
 
 
 def _props(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,53 +331,68 @@ class ObjectProvider(_Lifecycle):
     def _item(self, id_: Any) -> str:
         return f"{self.spec.collection}/{id_}"
 
-    def _lookup(self, client: ConfdClient, args: ArgsBase) -> dict[str, Any] | None:
-        assert self.spec.natural_key is not None
-        found = client.find(self.spec.collection, **self.spec.natural_key(args))
-        return found[0] if found else None
+    def _lookup(self, client: ConfdClient, args: ArgsBase) -> list[dict[str, Any]]:
+        """The objects a POST of `args` could be taken for: by natural key, or the candidates."""
+        spec = self.spec
+        if spec.natural_key is not None:
+            return client.find(spec.collection, **spec.natural_key(args))
+        assert spec.candidates is not None, f"{spec.kind}: a spec needs a natural key or candidates"
+        return spec.candidates(client, args)
 
     def _key_text(self, args: ArgsBase) -> str:
         if self.spec.natural_key is None:
             return ""
         return ", ".join(f"{k}={v!r}" for k, v in self.spec.natural_key(args).items())
 
+    def _differing(self, wanted: Mapping[str, Any], outs: Mapping[str, Any]) -> list[str]:
+        return [
+            name
+            for name in self.spec.args.model_fields
+            if name not in self.spec.local_fields and outs.get(name) != wanted.get(name)
+        ]
+
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Look, then POST; a lost answer is settled by looking again (README.md, "Faults").
+
+        The look before the POST is what proves, after a lost answer, which object this call made:
+        only an object that was not there before, holds exactly what was sent and is linked to
+        nothing is taken as ours. An object that was already there is someone else's: it is
+        adopted only with adopt=True, or when the spec proves it is this resource's own
+        (`may_adopt`: a PJSIP endpoint already on the trunk it is declared for).
+        """
         spec = self.spec
         args = self._args(props)
         wanted = args.normalized()
         client = connect(args.tenant_uuid)
-        lookup = (lambda: self._lookup(client, args)) if spec.natural_key is not None else None
-        try:
-            result = client.post(
-                spec.collection,
-                spec.to_body(args),
-                lookup=lookup,
-                what=f"a {spec.kind}",
-                orphan_hint=spec.orphan_hint(args),
-                redact=spec.redact(args),
-            )
-        except ConfdUncertainWrite as error:
-            raise self._uncertain(client, args, error) from None
-        except ConfdValidationError as error:
-            if not isinstance(error, ConfdAlreadyExists):
-                error.summary = f"confd refused to create the {spec.kind}"
-                raise
-            existing = self._lookup(client, args) if spec.natural_key is not None else None
-            if existing is not None and spec.may_adopt(args, existing):
-                return self._adopt(client, args, existing)
-            raise self._exists_error(args, existing, error) from None
+        with _creating(spec, args.tenant_uuid):
+            before = self._lookup(client, args)
+            if spec.natural_key is not None and before:
+                if spec.may_adopt(args, before[0]):
+                    return self._adopt(client, args, before[0])
+                raise self._exists_error(args, before[0], None)
+            known = {str(obj.get(spec.id_key)) for obj in before}
+            try:
+                result = client.post(
+                    spec.collection,
+                    spec.to_body(args),
+                    recover=lambda: self._recover(client, args, wanted, known),
+                    what=f"a {spec.kind}",
+                    # a unique key makes a second POST harmless; without one, wait for a slow first
+                    settle=spec.natural_key is None,
+                    redact=spec.redact(args),
+                )
+            except ConfdValidationError as error:
+                if not isinstance(error, ConfdAlreadyExists):
+                    error.summary = f"confd refused to create the {spec.kind}"
+                    raise
+                # made since the look above, or it exists in another tenant (unique names)
+                found = self._lookup(client, args) if spec.natural_key is not None else []
+                if found and spec.may_adopt(args, found[0]):
+                    return self._adopt(client, args, found[0])
+                raise self._exists_error(args, found[0] if found else None, error) from None
         obj = result.body
         outs = self._outputs(wanted, obj)
-        differing = [
-            name
-            for name in spec.args.model_fields
-            if name not in spec.local_fields and outs.get(name) != wanted.get(name)
-        ]
-        if differing and result.recovered:
-            # what the lookup found is not what we sent: someone else's object, not ours
-            if spec.may_adopt(args, obj):
-                return self._adopt(client, args, obj)
-            raise self._exists_error(args, obj, None)
+        differing = self._differing(wanted, outs)
         if differing:
             self._discard(client, obj)
             raise ConfdMismatch(
@@ -365,23 +404,72 @@ class ObjectProvider(_Lifecycle):
             )
         return CreateResult(str(obj[spec.id_key]), outs)
 
-    def _uncertain(
-        self, client: ConfdClient, args: ArgsBase, error: ConfdUncertainWrite
-    ) -> ConfdUncertainWrite:
-        try:
-            suspects = self.spec.suspects(client, args)
-        except ConfdError:
-            suspects = []
-        if suspects:
-            error.summary += f" Possible orphans now in confd: {self.spec.kind} {', '.join(suspects)}."
-        return error
+    def _recover(
+        self, client: ConfdClient, args: ArgsBase, wanted: Mapping[str, Any], known: set[str]
+    ) -> dict[str, Any] | None:
+        """After a lost answer: the object this call provably made, None if nothing landed.
+
+        Raises when an object is there that this call cannot prove it made: never taken over.
+        """
+        spec = self.spec
+        appeared = [obj for obj in self._lookup(client, args) if str(obj.get(spec.id_key)) not in known]
+        mine = [
+            obj
+            for obj in appeared
+            if not spec.in_use(obj) and not self._differing(wanted, self._outputs(wanted, obj))
+        ]
+        if spec.natural_key is not None:
+            if appeared and not mine:
+                # the key is taken by an object that is not what this run sent: someone else's
+                raise self._exists_error(args, appeared[0], None)
+            return mine[0] if mine else None
+        if len(mine) > 1:
+            ids = ", ".join(str(obj.get(spec.id_key)) for obj in mine)
+            raise ConfdUncertainWrite(
+                f"confd's answer to the creation of a {spec.kind} was lost, and {len(mine)} {spec.kind}s "
+                f"that match what was sent appeared in tenant {args.tenant_uuid} meanwhile ({spec.id_key} "
+                f"{ids}): another client created some of them, so none was adopted. Delete the one that "
+                f"this run made if you can tell it (it is linked to nothing), then run again",
+                method="POST",
+                path=spec.collection,
+            )
+        return mine[0] if mine else None
 
     def _adopt(self, client: ConfdClient, args: ArgsBase, existing: dict[str, Any]) -> CreateResult:
         spec = self.spec
         id_ = existing[spec.id_key]
         log.info("adopting the existing %s %s (%s)", spec.kind, id_, self._key_text(args))
-        client.put(self._item(id_), spec.to_body(args), redact=spec.redact(args))
-        return CreateResult(str(id_), {**args.normalized(), **self._computed(existing)})
+        return CreateResult(str(id_), self._put_verified(client, str(id_), args))
+
+    def _put_verified(self, client: ConfdClient, id_: str, args: ArgsBase) -> dict[str, Any]:
+        """PUT the inputs, read the object back, and fail naming any field confd did not store.
+
+        confd answers a PUT with 204 and no body and, like on POST, drops fields it does not know
+        without a word: only a GET shows what it kept. This read is the price of an update that
+        is known to be applied (one GET per PUT).
+        """
+        spec = self.spec
+        wanted = args.normalized()
+        try:
+            client.put(self._item(id_), spec.to_body(args), redact=spec.redact(args))
+        except ConfdNotFound as error:
+            error.summary = f"the {spec.kind} {id_} no longer exists: run `pulumi refresh`, then `up`"
+            raise
+        except ConfdValidationError as error:
+            error.summary = f"confd refused to update the {spec.kind} {id_}"
+            raise
+        obj = client.get(self._item(id_))
+        outs = self._outputs(wanted, obj)
+        differing = self._differing(wanted, outs)
+        if differing:
+            raise ConfdMismatch(
+                f"confd accepted the update of the {spec.kind} {id_} but did not store what was sent (it "
+                f"silently drops fields it does not know): {self._describe(differing, wanted, outs)}. Is "
+                f"the server older than this provider expects?",
+                method="PUT",
+                path=client.full_path(self._item(id_)),
+            )
+        return outs
 
     def _exists_error(
         self, args: ArgsBase, existing: dict[str, Any] | None, error: ConfdAlreadyExists | None
@@ -391,9 +479,9 @@ class ObjectProvider(_Lifecycle):
         if existing is not None:
             text = (
                 f"a {spec.kind} with {key} already exists in tenant {args.tenant_uuid} "
-                f"({spec.id_key} {existing.get(spec.id_key)}). To manage that one here, set the input "
-                f"adopt=True on this resource (it is then updated to match the inputs); otherwise "
-                f"delete it or choose another {key.split('=')[0]}"
+                f"({spec.id_key} {existing.get(spec.id_key)}), and this run did not create it. To manage "
+                f"that one here, set the input adopt=True on this resource (it is then updated to match "
+                f"the inputs); otherwise delete it or choose another {key.split('=')[0]}"
             )
         else:
             text = (
@@ -438,19 +526,9 @@ class ObjectProvider(_Lifecycle):
         return ReadResult(id_, self._outputs(props, obj))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        spec = self.spec
         args = self._args(news)
         client = connect(args.tenant_uuid)
-        try:
-            client.put(self._item(id_), spec.to_body(args), redact=spec.redact(args))
-        except ConfdNotFound as error:
-            error.summary = f"the {spec.kind} {id_} no longer exists: run `pulumi refresh`, then `up`"
-            raise
-        except ConfdValidationError as error:
-            error.summary = f"confd refused to update the {spec.kind} {id_}"
-            raise
-        computed = {name: plain(olds.get(name)) for name in (spec.id_output, *spec.extra_outputs)}
-        return UpdateResult({**args.normalized(), **computed})
+        return UpdateResult(self._put_verified(client, id_, args))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = connect(_props(props).get("tenant_uuid"))

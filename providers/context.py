@@ -99,16 +99,14 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     return {key: obj.get(key) for key in keys}
 
 
-def _orphan_hint(args: ContextArgs) -> str:
-    return (
-        f"Check for a {args.type} context labelled {args.label!r} in tenant {args.tenant_uuid} "
-        f"(GET /contexts?label=...); delete it if it is a duplicate, then run again."
-    )
+def _candidates(client: ConfdClient, args: ContextArgs) -> list[dict[str, Any]]:
+    # labels are not unique: the contexts of the same label and type are what it could be taken for
+    return client.find("/contexts", label=args.label, type=args.type)
 
 
-def _suspects(client: ConfdClient, args: ContextArgs) -> list[str]:
-    items = client.find("/contexts", label=args.label, type=args.type)
-    return [str(c["id"]) for c in items]
+def _in_use(obj: dict[str, Any]) -> bool:
+    # what confd shows of a context's users: the contexts it includes
+    return bool(obj.get("contexts"))
 
 
 SPEC = ObjectSpec(
@@ -120,8 +118,8 @@ SPEC = ObjectSpec(
     extra_outputs={"uuid": "uuid", "name": "name"},
     to_body=_body,
     from_server=_from_server,
-    orphan_hint=_orphan_hint,
-    suspects=_suspects,
+    candidates=_candidates,
+    in_use=_in_use,
 )
 
 

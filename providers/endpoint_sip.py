@@ -170,18 +170,27 @@ def check_section(section: str, value: Any) -> list[list[str]]:
         if not isinstance(key, str) or not isinstance(val, str):
             problems.append(f'{where} key and value must both be strings (write "60", not 60)')
             continue
+        # in an auth section anything but a known option name may be a password (a reversed pair,
+        # a typo): such a text is never shown, the position is enough to find it
+        shown_key = key if not secret or key in allowed else "(key not shown: auth options are secret)"
         if not key or not val:
-            problems.append(f"{where} {key or '(empty key)'}: key and value must not be empty")
+            problems.append(f"{where} {shown_key or '(empty key)'}: key and value must not be empty")
             continue
         if len(key) > MAX_TEXT or len(val) > MAX_TEXT:
-            problems.append(f"{where} {key[:40]}: keys and values are limited to {MAX_TEXT} characters")
+            problems.append(f"{where} {shown_key[:40]}: keys and values are limited to {MAX_TEXT} characters")
             continue
         if key.startswith("@"):
             if names not in _CUSTOM_ALLOWED:
                 problems.append(f"{where} custom variables ('@...') are accepted only in aor and endpoint")
                 continue
         elif key not in allowed:
-            problems.append(f"{where} {key!r} is not a PJSIP {names} option" + _suggest(key, allowed))
+            if secret:
+                problems.append(
+                    f"{where} is not a PJSIP {names} option (the key is not shown: auth options are "
+                    f"secret); is the pair written [value, key] instead of [key, value]?"
+                )
+            else:
+                problems.append(f"{where} {key!r} is not a PJSIP {names} option" + _suggest(key, allowed))
             continue
         problem = _value_problem(names, key, val)
         if problem:
@@ -288,12 +297,9 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _passwords(args: EndpointSipArgs) -> list[str]:
-    return [
-        value
-        for section in AUTH_SECTIONS
-        for key, value in getattr(args, section)
-        if key in ("password", "md5_cred")
-    ]
+    # every value of a secret section, not only under `password`: md5_cred, a token in auth_type's
+    # neighbour... whatever confd echoes back of a secret input is masked
+    return [value for section in AUTH_SECTIONS for _key, value in getattr(args, section)]
 
 
 def _may_adopt(args: EndpointSipArgs, existing: dict[str, Any]) -> bool:
@@ -316,6 +322,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     natural_key=lambda args: {"name": args.name},
+    in_use=lambda obj: bool(obj.get("trunk") or obj.get("line")),
 )
 
 

@@ -268,6 +268,7 @@ SPEC = ObjectSpec(
     # at 20.12 the list does not filter on `name` (it ignores the parameter): the client keeps the
     # items whose name is exactly this one
     natural_key=lambda args: {"name": args.name},
+    in_use=lambda obj: bool(obj.get("trunk") or obj.get("line")),
 )
 
 

@@ -15,11 +15,13 @@ from providers.trunk import check_context_name
 GENERATED_CONTEXT = re.compile(
     r"^ctx-.+-(?P<type>internal|incall|outcall|services|others)-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"
 )
-# confd's rules (CONTRACT.md 6.10)
+# confd's rules (docs/confd-contract.md 6.10)
 OUTCALL_EXTEN = re.compile(r"^_?\+?[*#0-9_XxZzNn\[\].!-]*$")
 OTHER_EXTEN = re.compile(r"^(_[*#0-9_XxZzNn\[\].!-]{1,39}|[*#0-9]{1,40})$")
 PATTERN_CHARS = re.compile(r"[XxZzNn\[\].!]")
 MAX_EXTEN = 40
+# what an extension can be attached to, as its GET shows (wazo-confd plugins/extension/schema.py)
+LINKS = ("conference", "parking_lot", "group", "incall", "lines", "outcall", "queue")
 
 
 def context_type(name: str) -> str | None:
@@ -133,6 +135,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     natural_key=lambda args: {"exten": args.exten, "context": args.context},
+    in_use=lambda obj: any(obj.get(link) for link in LINKS),
 )
 
 

@@ -20,7 +20,7 @@ from pydantic import (
 from providers._base import ArgsBase, ObjectProvider, ObjectSpec, check_uuid, plain
 from providers.confd import ConfdClient
 
-# confd's rules for destinations (CONTRACT.md 6.12)
+# confd's rules for destinations (docs/confd-contract.md 6.12)
 # confd's lookahead is case-sensitive; Asterisk application names are not, so refuse any case
 COMMAND = re.compile(r"^(?!(?i:(try)?system)\()[a-zA-Z]{3,}\((.*)\)$")
 DEST_EXTEN = re.compile(r"^[0-9*#]{1,255}$")
@@ -360,21 +360,19 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     return {key: obj.get(key) for key in (*keys, "description", "preprocess_subroutine")}
 
 
-def _orphan_hint(args: IncallArgs) -> str:
-    return (
-        f"Check for an incall without extension in tenant {args.tenant_uuid} (GET /incalls) whose "
-        f"destination is {args.destination.get('type')}; delete it if it is an orphan, then run again."
-    )
+def _candidates(client: ConfdClient, args: IncallArgs) -> list[dict[str, Any]]:
+    # an incall has no name: narrow the list with the filters confd has, when they apply
+    params: dict[str, Any] = {}
+    if args.description is not None:
+        params["description"] = args.description
+    elif args.destination.get("type") == "user":
+        params["user_id"] = args.destination["user_id"]
+    items: list[dict[str, Any]] = client.get("/incalls", params=params or None)["items"]
+    return items
 
 
-def _suspects(client: ConfdClient, args: IncallArgs) -> list[str]:
-    items = client.get("/incalls").get("items", [])
-    wanted = canon_destination(args.destination)
-    return [
-        str(i["id"])
-        for i in items
-        if not i.get("extensions") and canon_destination(i.get("destination")) == wanted
-    ]
+def _in_use(obj: dict[str, Any]) -> bool:
+    return bool(obj.get("extensions")) or bool(obj.get("schedules"))
 
 
 SPEC = ObjectSpec(
@@ -385,8 +383,8 @@ SPEC = ObjectSpec(
     id_output="incall_id",
     to_body=_body,
     from_server=_from_server,
-    orphan_hint=_orphan_hint,
-    suspects=_suspects,
+    candidates=_candidates,
+    in_use=_in_use,
 )
 
 

@@ -1,35 +1,49 @@
-"""VoipProviderInterconnect: one VoIP provider connected to one tenant, in the seed's three steps."""
+"""The resources of a stack, declared from its plan in the seed's three steps.
+
+1. one `VoipProviderInterconnect` per provider: its trunk, SIP endpoint and their link (on a Wazo
+   20.12 or older: its trunk, chan_sip peer, register line and their links);
+2. outgoing calls: each outcall, its trunk list and its dial patterns;
+3. incoming calls: each DID's extension, incall and their link.
+
+A resource's logical name is its identity, so each is named after what identifies it in confd,
+not after where it sits in the stack file: a trunk and its endpoint by their provider's name, an
+outcall by its name, a dial pattern by its exten in the outcall context (an extension belongs to
+one outcall at most), a DID by its exten in the incall context (confd keeps one extension per exten
+and context). Outcalls, patterns, DIDs and created contexts are the tenant's, children of the
+stack: moving a DID or an outcall from one provider to another in the stack file changes nothing.
+
+Stacks deployed before this layout named those resources after their provider, under the
+provider's component. Each resource lists its former name as an `alias`, so that such a stack
+upgrades in place, with no replace and no write (tests/component/test_upgrade.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, field_validator
 
 from providers._base import confd_id
-from providers.confd.generation import ServerGeneration
 from providers.context import Context
-from providers.directory import Directory
 from providers.endpoint_sip import EndpointSip
 from providers.endpoint_sip_legacy import EndpointSipLegacy
 from providers.extension import Extension
 from providers.incall import Incall
 from providers.incall_extension import IncallExtension
-from providers.model import NAMESPACE, Contexts, IncallRange, Provider
+from providers.model import Provider
 from providers.outcall import Outcall
 from providers.outcall_extension import OutcallExtension
 from providers.outcall_trunk import OutcallTrunks
 from providers.plan import (
-    ContextInfo,
-    PlanError,
-    chan_sip_endpoint,
-    did_exten,
-    endpoint_sections,
-    legacy_notes,
-    legacy_problems,
-    pick_context,
-    register_line,
+    CREATED_LABELS,
+    ChanSipPlan,
+    ContextPlan,
+    DidPlan,
+    OutcallPlan,
+    StackPlan,
+    TrunkPlan,
 )
 from providers.register_sip import RegisterSip
 from providers.trunk import Trunk
@@ -39,101 +53,54 @@ from providers.trunk_register import TrunkRegisterSip
 TYPE = "wazo-voip:index:VoipProviderInterconnect"
 
 
-class ContextRef:
-    """A context the component uses: its name (possibly not known yet) and its incall ranges."""
-
-    __slots__ = ("incall_ranges", "name")
-
-    def __init__(self, name: pulumi.Input[str], incall_ranges: tuple[IncallRange, ...] = ()) -> None:
-        self.name = name
-        self.incall_ranges = incall_ranges
-
-
-class VoipProviderInterconnectArgs(BaseModel):
-    """What the component needs: the provider's settings and where it plugs into the tenant."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-    tenant_uuid: str
-    provider: Provider
-    contexts: Contexts = Contexts()
-    # contexts already chosen by a sibling component of the same stack (skips lookup and creation)
-    incall_context: ContextRef | None = None
-    outcall_context: ContextRef | None = None
-    # trunk ids of the other providers this one's outcall may list (outgoing.trunks)
-    other_trunk_ids: dict[str, Any] = {}
-    # what the server speaks (providers.confd.generation.detect); None: the PJSIP API
-    server: ServerGeneration | None = None
-
-    @field_validator("tenant_uuid")
-    @classmethod
-    def _tenant(cls, value: str) -> str:
-        from uuid import UUID
-
-        return str(UUID(value))
-
-
 class VoipProviderInterconnect(pulumi.ComponentResource):
-    """A trunk to the provider, the outgoing calls through it, the incoming calls from it."""
+    """A trunk to one VoIP provider: the trunk, its SIP endpoint (credentials, registration, keepalive)
+    and their link, named after the provider. On a chan_sip Wazo (20.12 and before): the trunk, a
+    chan_sip peer, a register line when the account registers, and their links to the trunk."""
 
     trunk_id: pulumi.Output[int]
     endpoint_uuid: pulumi.Output[str]
     endpoint_name: pulumi.Output[str]
-    outcall_id: pulumi.Output[int | None]
-    dids: pulumi.Output[dict[str, int]]
-    contexts: pulumi.Output[dict[str, str]]
 
     def __init__(
         self,
-        name: str,
-        args: VoipProviderInterconnectArgs,
-        directory: Directory,
+        plan: TrunkPlan,
+        *,
+        tenant_uuid: str,
+        incall_context: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(TYPE, name, None, opts)
-        provider = args.provider
-        tenant = args.tenant_uuid
+        provider = plan.provider
+        name = provider.name
+        # a renamed provider keeps its resources: the children inherit the component's former
+        # names (`<former>-trunk`...), and only the endpoint's name changes, in place
+        renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old) for old in provider.renamed_from])
+        super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, renamed))
         child = pulumi.ResourceOptions(parent=self)
-        chan_sip = args.server is not None and args.server.chan_sip
-        if chan_sip:
-            assert args.server is not None
-            problems = legacy_problems(provider, args.server.describe())
-            if problems:
-                raise PlanError("\n".join(problems))
-            for note in legacy_notes(provider, args.server.describe()):
-                pulumi.log.warn(note, self)
-        self.incall_context = args.incall_context or self._context(name, "incall", args, directory)
-        self.outcall_context = args.outcall_context
-        if provider.outgoing is not None and self.outcall_context is None:
-            self.outcall_context = self._context(name, "outcall", args, directory)
-
-        # 1. The trunk: a SIP endpoint with the provider's credentials, registration and keepalive.
         self.trunk = Trunk(
             f"{name}-trunk",
-            tenant_uuid=tenant,
-            context=self.incall_context.name,
+            tenant_uuid=tenant_uuid,
+            context=incall_context,
             outgoing_caller_id_format=provider.outgoing_caller_id_format,
             opts=child,
         )
         self.endpoint: EndpointSip | EndpointSipLegacy
         self.trunk_endpoint: TrunkEndpointSip | TrunkEndpointSipLegacy
-        if chan_sip:
-            self.endpoint = self._chan_sip(name, args, directory)
+        if plan.chan_sip is not None:
+            self.endpoint = self._chan_sip(name, plan.chan_sip, tenant_uuid)
         else:
-            sections = endpoint_sections(provider)
             # the auth sections carry the password: secret in the inputs, the state and the outputs
             options: dict[str, Any] = {
                 key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
-                for key, value in sections.items()
+                for key, value in plan.sections.items()
             }
-            template = "registration_trunk" if provider.registration.enabled else "global"
             self.endpoint = EndpointSip(
                 f"{name}-endpoint",
-                tenant_uuid=tenant,
+                tenant_uuid=tenant_uuid,
                 name=provider.name,
                 label=provider.label,
-                templates=[directory.template_uuid(template)],
-                transport_uuid=directory.transport_uuid(provider.transport),
+                templates=[plan.template_uuid],
+                transport_uuid=plan.transport_uuid,
                 **options,
                 # after Wazo's 20.13 upgrade, the endpoint it made of this trunk's chan_sip one
                 trunk_id=confd_id(self.trunk),
@@ -141,198 +108,237 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             )
             self.trunk_endpoint = TrunkEndpointSip(
                 f"{name}-trunk-endpoint",
-                tenant_uuid=tenant,
+                tenant_uuid=tenant_uuid,
                 trunk_id=confd_id(self.trunk),
                 endpoint_uuid=self.endpoint.id,
                 opts=child,
             )
-
-        # 2. Outgoing calls: an outcall, its trunks in priority order, its dial patterns.
-        self.outcall: Outcall | None = None
-        if provider.outgoing is not None and self.outcall_context is not None:
-            outgoing = provider.outgoing
-            self.outcall = Outcall(
-                f"{name}-outcall",
-                tenant_uuid=tenant,
-                name=outgoing.outcall,
-                description=outgoing.description,
-                opts=child,
-            )
-            order = outgoing.trunks or [provider.name]
-            trunk_ids = [
-                confd_id(self.trunk) if trunk == provider.name else args.other_trunk_ids[trunk]
-                for trunk in order
-            ]
-            OutcallTrunks(
-                f"{name}-outcall-trunks",
-                tenant_uuid=tenant,
-                outcall_id=confd_id(self.outcall),
-                trunk_ids=trunk_ids,
-                opts=child,
-            )
-            for pattern in outgoing.patterns:
-                extension = Extension(
-                    f"{name}-pattern-{pattern.exten}",
-                    tenant_uuid=tenant,
-                    exten=pattern.exten,
-                    context=self.outcall_context.name,
-                    opts=child,
-                )
-                OutcallExtension(
-                    f"{name}-pattern-{pattern.exten}-outcall",
-                    tenant_uuid=tenant,
-                    outcall_id=confd_id(self.outcall),
-                    extension_id=confd_id(extension),
-                    strip_digits=pattern.strip_digits,
-                    prefix=pattern.prefix,
-                    external_prefix=pattern.external_prefix,
-                    caller_id=pattern.caller_id,
-                    opts=child,
-                )
-
-        # 3. Incoming calls: for each DID an extension, an incall to its destination, and their link.
-        incall_ids: dict[str, pulumi.Output[int]] = {}
-        shown = self.incall_context.name
-        incall_info = ContextInfo(
-            name=shown if isinstance(shown, str) else "(the incall context this stack creates)",
-            label="",
-            type="incall",
-            incall_ranges=self.incall_context.incall_ranges,
-        )
-        for did in provider.incoming:
-            exten = did_exten(did, incall_info)
-            extension = Extension(
-                f"{name}-did-{did.digits}",
-                tenant_uuid=tenant,
-                exten=exten,
-                context=self.incall_context.name,
-                opts=child,
-            )
-            incall = Incall(
-                f"{name}-did-{did.digits}-incall",
-                tenant_uuid=tenant,
-                destination=_destination(did.destination, directory),
-                caller_id_mode=did.caller_id_mode,
-                caller_id_name=did.caller_id_name,
-                greeting_sound=did.greeting_sound,
-                description=did.description,
-                opts=child,
-            )
-            IncallExtension(
-                f"{name}-did-{did.digits}-link",
-                tenant_uuid=tenant,
-                incall_id=confd_id(incall),
-                extension_id=confd_id(extension),
-                opts=child,
-            )
-            incall_ids[did.did] = confd_id(incall)
-
         self.trunk_id = confd_id(self.trunk)
         self.endpoint_uuid = self.endpoint.id
         self.endpoint_name = self.endpoint.name
-        self.outcall_id = (
-            confd_id(self.outcall) if self.outcall is not None else pulumi.Output.from_input(None)
-        )
-        self.dids = pulumi.Output.all(**incall_ids) if incall_ids else pulumi.Output.from_input({})
-        contexts: dict[str, pulumi.Input[str]] = {"incall": self.incall_context.name}
-        if self.outcall_context is not None:
-            contexts["outcall"] = self.outcall_context.name
-        self.contexts = pulumi.Output.all(**contexts)
         self.register_outputs(
             {
                 "trunk_id": self.trunk_id,
                 "endpoint_uuid": self.endpoint_uuid,
                 "endpoint_name": self.endpoint_name,
-                "outcall_id": self.outcall_id,
-                "dids": self.dids,
-                "contexts": self.contexts,
             }
         )
 
-    def _chan_sip(
-        self, name: str, args: VoipProviderInterconnectArgs, directory: Directory
-    ) -> EndpointSipLegacy:
+    def _chan_sip(self, name: str, plan: ChanSipPlan, tenant_uuid: str) -> EndpointSipLegacy:
         """Wazo 20.12 and before: a chan_sip peer and a register line, each attached to the trunk."""
         child = pulumi.ResourceOptions(parent=self)
-        tenant, provider = args.tenant_uuid, args.provider
-        peer = chan_sip_endpoint(provider)
+        for note in plan.notes:
+            pulumi.log.warn(note, self)
         endpoint = EndpointSipLegacy(
             f"{name}-endpoint",
-            tenant_uuid=tenant,
-            **{**peer, "secret": pulumi.Output.secret(peer["secret"])},
+            tenant_uuid=tenant_uuid,
+            **{**plan.peer, "secret": pulumi.Output.secret(plan.peer["secret"])},
             opts=child,
         )
         self.trunk_endpoint = TrunkEndpointSipLegacy(
             f"{name}-trunk-endpoint",
-            tenant_uuid=tenant,
+            tenant_uuid=tenant_uuid,
             trunk_id=confd_id(self.trunk),
             endpoint_id=confd_id(endpoint),
             opts=child,
         )
-        line = register_line(provider)
-        if line is not None:
-            directory.transport_uuid(provider.transport)  # the register names an existing transport
+        if plan.register is not None:
             register = RegisterSip(
                 f"{name}-register",
-                tenant_uuid=tenant,
-                **{**line, "auth_password": pulumi.Output.secret(line["auth_password"])},
+                tenant_uuid=tenant_uuid,
+                **{**plan.register, "auth_password": pulumi.Output.secret(plan.register["auth_password"])},
                 opts=child,
             )
             TrunkRegisterSip(
                 f"{name}-trunk-register",
-                tenant_uuid=tenant,
+                tenant_uuid=tenant_uuid,
                 trunk_id=confd_id(self.trunk),
                 register_id=confd_id(register),
                 opts=child,
             )
         return endpoint
 
-    def _context(
-        self, name: str, kind: str, args: VoipProviderInterconnectArgs, directory: Directory
-    ) -> ContextRef:
-        """The tenant's context of a kind: named in the stack, found with ?type=, or created."""
-        explicit = getattr(args.contexts, kind)
-        if explicit is not None:
-            found = directory.context(explicit)
-            if found is None or found.type != kind:
-                what = "does not exist in the tenant" if found is None else f"is of type {found.type!r}"
-                raise PlanError(
-                    f"{NAMESPACE}:contexts.{kind}: context {explicit!r} {what}; name an {kind} context "
-                    f"of the tenant or remove the setting to find it automatically"
-                )
-            return ContextRef(found.name, found.incall_ranges)
-        picked = pick_context(kind, directory.contexts(kind), f"contexts.{kind}")
-        if picked is not None:
-            return ContextRef(picked.name, picked.incall_ranges)
-        if args.contexts.create and args.server is not None and args.server.chan_sip:
-            raise PlanError(
-                f"the tenant has no {kind} context, and {NAMESPACE}:contexts.create cannot make one on "
-                f"{args.server.describe()}: contexts were named by the client before 23.12. Create it in "
-                f"the Wazo, or name an existing one with `pulumi config set --path contexts.{kind} <name>`"
-            )
-        if not args.contexts.create:
-            raise PlanError(
-                f"the tenant has no {kind} context, and confd creates none for a new tenant. Name one "
-                f"with `pulumi config set --path contexts.{kind} <name>`, or let this stack create and "
-                f"manage it with `pulumi config set --path contexts.create true`"
-                + (" (and contexts.incall_ranges for your DIDs)" if kind == "incall" else "")
-            )
-        ranges = tuple(args.contexts.incall_ranges) if kind == "incall" else ()
-        context = Context(
-            f"{name}-{kind}-context",
-            tenant_uuid=args.tenant_uuid,
-            label="Incoming calls" if kind == "incall" else "Outgoing calls",
-            type=kind,
-            incall_ranges=[r.model_dump(exclude_none=True) for r in ranges],
-            opts=pulumi.ResourceOptions(parent=self),
+
+@dataclass
+class Declared:
+    """What the program declared, for the stack's summary export."""
+
+    trunks: dict[str, VoipProviderInterconnect] = field(default_factory=dict)
+    contexts: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    outcalls: dict[str, Outcall] = field(default_factory=dict)
+    incalls: dict[str, Incall] = field(default_factory=dict)
+
+
+class FormerNames:
+    """The names the first layout gave the resources, as aliases.
+
+    That layout put every resource of a provider under the provider's component, named
+    `<provider>-<part>`, and created the stack's contexts under the first provider in trunk order.
+    The old parent is given by URN: it is the component of the same name this layout still has.
+    """
+
+    def __init__(self, providers: Sequence[Provider]) -> None:
+        order = _first_layout_order(providers)
+        with_outgoing = [p for p in order if p.outgoing is not None]
+        self.context_owner = {
+            "incall": order[0].name if order else None,
+            "outcall": with_outgoing[0].name if with_outgoing else None,
+        }
+
+    @staticmethod
+    def of(provider: str | None, part: str) -> list[pulumi.Input[pulumi.Alias | str]]:
+        if provider is None:
+            return []
+        return [pulumi.Alias(name=f"{provider}-{part}", parent=pulumi.create_urn(provider, TYPE))]
+
+
+def _first_layout_order(providers: Sequence[Provider]) -> list[Provider]:
+    """The first layout's trunk order: each provider after those whose trunks its outcall lists."""
+    by_name = {p.name: p for p in providers}
+    ordered: list[Provider] = []
+    seen: set[str] = set()
+
+    def visit(provider: Provider) -> None:
+        if provider.name in seen:
+            return
+        seen.add(provider.name)
+        for other in provider.outgoing.trunks or [] if provider.outgoing else []:
+            if other in by_name:
+                visit(by_name[other])
+        ordered.append(provider)
+
+    for provider in providers:
+        visit(provider)
+    return ordered
+
+
+def _context(plan: ContextPlan, tenant: str, former: FormerNames) -> pulumi.Input[str]:
+    """The context's name: the tenant's own, or one this stack creates (and keeps declaring)."""
+    if plan.name is not None:
+        return plan.name
+    context = Context(
+        f"{plan.kind}-context",
+        tenant_uuid=tenant,
+        label=CREATED_LABELS[plan.kind],
+        type=plan.kind,
+        incall_ranges=[r.model_dump(exclude_none=True) for r in plan.incall_ranges],
+        opts=pulumi.ResourceOptions(
+            aliases=former.of(former.context_owner[plan.kind], f"{plan.kind}-context")
+        ),
+    )
+    return context.name
+
+
+def _outcall(
+    plan: OutcallPlan,
+    tenant: str,
+    context: pulumi.Input[str],
+    trunks: Mapping[str, VoipProviderInterconnect],
+    former: FormerNames,
+) -> Outcall:
+    """An outcall named after its name, its trunks in priority order, its dial patterns."""
+    outgoing, owner = plan.outgoing, plan.provider
+    name = f"outcall-{outgoing.outcall}"
+    renamed = [f"outcall-{old}" for old in outgoing.renamed_from]
+    outcall = Outcall(
+        name,
+        tenant_uuid=tenant,
+        name=outgoing.outcall,
+        description=outgoing.description,
+        opts=pulumi.ResourceOptions(
+            aliases=[*former.of(owner, "outcall"), *(pulumi.Alias(name=old) for old in renamed)]
+        ),
+    )
+    OutcallTrunks(
+        f"{name}-trunks",
+        tenant_uuid=tenant,
+        outcall_id=confd_id(outcall),
+        trunk_ids=[trunks[provider].trunk_id for provider in plan.trunks],
+        opts=pulumi.ResourceOptions(
+            aliases=[
+                *former.of(owner, "outcall-trunks"),
+                *(pulumi.Alias(name=f"{old}-trunks") for old in renamed),
+            ]
+        ),
+    )
+    for pattern in outgoing.patterns:
+        # an exten is one extension of the outcall context, attached to one outcall at most: moving
+        # it to another outcall replaces the attachment (delete first), never the extension
+        extension = Extension(
+            f"pattern-{pattern.exten}",
+            tenant_uuid=tenant,
+            exten=pattern.exten,
+            context=context,
+            opts=pulumi.ResourceOptions(aliases=former.of(owner, f"pattern-{pattern.exten}")),
         )
-        return ContextRef(context.name, ranges)
+        OutcallExtension(
+            f"pattern-{pattern.exten}-outcall",
+            tenant_uuid=tenant,
+            outcall_id=confd_id(outcall),
+            extension_id=confd_id(extension),
+            strip_digits=pattern.strip_digits,
+            prefix=pattern.prefix,
+            external_prefix=pattern.external_prefix,
+            caller_id=pattern.caller_id,
+            opts=pulumi.ResourceOptions(aliases=former.of(owner, f"pattern-{pattern.exten}-outcall")),
+        )
+    return outcall
 
 
-def _destination(destination: dict[str, Any], directory: Directory) -> dict[str, Any]:
-    """The confd destination: a user chosen by email becomes that user's id."""
-    resolved = dict(destination)
-    email = resolved.pop("user_email", None)
-    if email is not None:
-        resolved["user_id"] = directory.user_id(email)
-    return resolved
+def _did(plan: DidPlan, tenant: str, context: pulumi.Input[str], former: FormerNames) -> Incall:
+    """A DID named after its exten in the incall context: its extension, incall and their link."""
+    did, owner = plan.did, plan.provider
+    name = f"did-{plan.exten}"
+    old = f"did-{did.digits}"
+    extension = Extension(
+        name,
+        tenant_uuid=tenant,
+        exten=plan.exten,
+        context=context,
+        opts=pulumi.ResourceOptions(aliases=former.of(owner, old)),
+    )
+    incall = Incall(
+        f"{name}-incall",
+        tenant_uuid=tenant,
+        destination=plan.destination,
+        caller_id_mode=did.caller_id_mode,
+        caller_id_name=did.caller_id_name,
+        greeting_sound=did.greeting_sound,
+        description=did.description,
+        opts=pulumi.ResourceOptions(aliases=former.of(owner, f"{old}-incall")),
+    )
+    IncallExtension(
+        f"{name}-link",
+        tenant_uuid=tenant,
+        incall_id=confd_id(incall),
+        extension_id=confd_id(extension),
+        opts=pulumi.ResourceOptions(aliases=former.of(owner, f"{old}-link")),
+    )
+    return incall
+
+
+def declare_stack(plan: StackPlan) -> Declared:
+    """Every resource of the stack, from its plan, in the seed's order."""
+    declared = Declared()
+    tenant = plan.tenant
+    former = FormerNames([t.provider for t in plan.trunks])
+    for context in (plan.incall, plan.outcall):
+        if context is not None:
+            declared.contexts[context.kind] = _context(context, tenant, former)
+
+    # 1. The trunks, delivering incoming calls to the incall context.
+    for trunk in plan.trunks:
+        declared.trunks[trunk.provider.name] = VoipProviderInterconnect(
+            trunk, tenant_uuid=tenant, incall_context=declared.contexts["incall"]
+        )
+
+    # 2. Outgoing calls, once every trunk they may list exists.
+    for outcall in plan.outcalls:
+        declared.outcalls[outcall.outgoing.outcall] = _outcall(
+            outcall, tenant, declared.contexts["outcall"], declared.trunks, former
+        )
+
+    # 3. Incoming calls.
+    for did in plan.dids:
+        declared.incalls[did.did.did] = _did(did, tenant, declared.contexts["incall"], former)
+    return declared

@@ -27,7 +27,8 @@ from providers.outcall_extension import DIAL_PREFIX
 NAMESPACE = "wazo-voip"
 
 # The resources' own rules (imported above) plus the stack's, so that a stack fails before any
-# request is sent. A dial pattern here must not be empty, though confd accepts "" (transcript #47).
+# request is sent. A dial pattern here must not be empty, though confd accepts ""
+# (docs/confd-contract.md section 13, request #47).
 OUTCALL_PATTERN = re.compile(r"^_?\+?[*#0-9_XxZzNn\[\].!-]+$")
 HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$"
@@ -129,6 +130,10 @@ class Outgoing(_Model):
         description="provider names of this stack in priority order; default: only this provider",
     )
     patterns: list[DialPattern] = Field(min_length=1)
+    renamed_from: list[str] = Field(
+        default_factory=list,
+        description="former names of this outcall: renamed in place (one write) instead of replaced",
+    )
 
     @model_validator(mode="after")
     def _unique_patterns(self) -> Outgoing:
@@ -139,6 +144,8 @@ class Outgoing(_Model):
             seen.add(pattern.exten)
         if self.trunks is not None and len(set(self.trunks)) != len(self.trunks):
             raise ValueError("trunks lists a provider twice")
+        if self.outcall in self.renamed_from:
+            raise ValueError("renamed_from lists the outcall's own name")
         return self
 
 
@@ -158,6 +165,16 @@ class Did(_Model):
     caller_id_name: str | None = Field(default=None, max_length=80)
     greeting_sound: str | None = Field(default=None, max_length=255)
     description: str | None = None
+
+    @field_validator("did", "exten", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        # `pulumi config set --path ... +15551230003` stores a number (the CLI reads the value as
+        # YAML, dropping the '+'). A whole number keeps every digit (a leading 0 keeps it a string),
+        # and a DID's digits are what its exten comes from: take it as the digits-only form.
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return str(value)
+        return value
 
     @field_validator("did")
     @classmethod
@@ -222,6 +239,18 @@ class Provider(_Model):
     )
     outgoing: Outgoing | None = None
     incoming: list[Did] = Field(default_factory=list)
+    renamed_from: list[str] = Field(
+        default_factory=list,
+        description="former names of this provider: its trunk and SIP endpoint are kept and the "
+        "endpoint renamed in place (one write) instead of replaced",
+    )
+
+    @field_validator("renamed_from")
+    @classmethod
+    def _former_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            cls._name(name)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -357,6 +386,11 @@ class StackConfig(_Model):
     auth_url: str | None = Field(
         default=None, alias="authUrl", description="wazo-auth base URL, if not <url>/api/auth/0.1"
     )
+    calld_url: str | None = Field(
+        default=None,
+        alias="calldUrl",
+        description="wazo-calld base URL, if not <url>/api/calld/1.0 (read by `python -m stacks status`)",
+    )
     contexts: Contexts = Contexts()
     providers: list[Provider] = Field(min_length=1)
 
@@ -376,7 +410,20 @@ class StackConfig(_Model):
         outcalls: dict[str, str] = {}
         dids: dict[str, str] = {}
         for provider in self.providers:
+            for former in provider.renamed_from:
+                if former in names or sum(former in p.renamed_from for p in self.providers) > 1:
+                    raise ValueError(
+                        f"providers {provider.name!r}: renamed_from names {former!r}, which is a "
+                        f"provider of this stack or a former name of another one"
+                    )
             if provider.outgoing is not None:
+                current = {p.outgoing.outcall for p in self.providers if p.outgoing is not None}
+                for former in provider.outgoing.renamed_from:
+                    if former in current:
+                        raise ValueError(
+                            f"outcall {provider.outgoing.outcall!r}: renamed_from names {former!r}, "
+                            f"which is the name of an outcall of this stack"
+                        )
                 owner = outcalls.setdefault(provider.outgoing.outcall, provider.name)
                 if owner != provider.name:
                     raise ValueError(
@@ -420,11 +467,22 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def describe_errors(error: ValidationError) -> list[str]:
     """One readable line per problem, naming the config key; never echoes a secret value."""
     lines = []
-    for item in error.errors(include_input=False, include_url=False):
+    # inputs are read only for their type and never shown: a secret may be among them
+    for item in error.errors(include_url=False):
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is missing: set it with `pulumi config set` (see README)"
+        elif item["type"] == "string_type" and isinstance(item.get("input"), int | float):
+            # the CLI stores `config set --path` values that look like numbers as numbers, and a
+            # number has lost a leading '+': ask for the string again rather than guess it
+            path = _key_path(loc).removeprefix(f"{NAMESPACE}:")
+            secret = "--secret " if loc and loc[-1] in ("password", "token") else ""
+            message = (
+                "is a number, not a string (`pulumi config set --path` reads numbers, dropping a "
+                f"leading '+'): set it with `pulumi config set {secret}--type string --path '{path}' "
+                "<value>`"
+            )
         elif item["type"] == "extra_forbidden":
             message = "is not a known setting: check its spelling (see README for every key)"
         lines.append(f"{_key_path(loc)}: {message}")

@@ -64,6 +64,7 @@ SPEC = ObjectSpec(
     to_body=_body,
     from_server=_from_server,
     natural_key=lambda args: {"name": args.name},
+    in_use=lambda obj: bool(obj.get("trunks") or obj.get("extensions")),
 )
 
 

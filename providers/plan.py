@@ -1,14 +1,25 @@
-"""From a provider's settings to confd bodies: the pure part of the component (no HTTP, no Pulumi)."""
+"""From the stack's settings to what the program declares: every check and lookup before any write.
+
+`plan_stack` reads the tenant through a `Directory` (contexts, templates, transports, users) and
+returns a `StackPlan`, or raises one PlanError listing every problem of the whole stack. The program
+declares its first resource only after that, so a stack with a bad DID in its last provider sends no
+write at all. Nothing here speaks HTTP or Pulumi.
+"""
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from providers.endpoint_sip_legacy import NAME, NAME_RULE, SECRET_MAX, check_options
-from providers.model import Did, IncallRange, Provider
+from providers.model import NAMESPACE, Did, IncallRange, Outgoing, Provider, StackConfig
 from providers.register_sip import EXTENSION, HOST, LINE_MAX, NO_SEPARATOR
+
+if TYPE_CHECKING:
+    from providers.confd.generation import ServerGeneration
+    from providers.directory import Directory
 
 # Keys the component writes itself; extra options may not override them silently.
 MANAGED_KEYS: dict[str, frozenset[str]] = {
@@ -23,7 +34,11 @@ MANAGED_KEYS: dict[str, frozenset[str]] = {
 
 
 class PlanError(ValueError):
-    """A stack that cannot be turned into confd objects; the message names the setting to fix."""
+    """A stack that cannot be turned into confd objects; each line names the setting to fix."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class ContextInfo:
 
 
 def endpoint_sections(provider: Provider) -> dict[str, list[tuple[str, str]]]:
-    """The seven PJSIP sections of the provider's SIP endpoint (CONTRACT.md 8.2)."""
+    """The seven PJSIP sections of the provider's SIP endpoint (docs/confd-contract.md 8.2)."""
     if provider.password is None:
         raise PlanError(
             f"providers {provider.name!r} has no password: run "
@@ -80,21 +95,45 @@ def endpoint_sections(provider: Provider) -> dict[str, list[tuple[str, str]]]:
     return sections
 
 
-def _in_range(digits: str, incall_range: IncallRange) -> bool:
-    end = incall_range.end or incall_range.start
-    if len(digits) != len(incall_range.start):
-        return False
-    return int(incall_range.start) <= int(digits) <= int(end)
+def confd_in_range(exten: str, incall_range: IncallRange) -> bool:
+    """confd's own test of an incall extension against one incall range.
 
-
-def _exten_in_range(exten: str, incall_range: IncallRange) -> bool:
-    """confd's own test on extension update (CONTRACT.md 6.10): last `did_length` digits of the bounds."""
+    xivo-dao `ContextNumbers.in_range` (wazo-platform/xivo-dao, xivo_dao/alchemy/contextnumbers.py):
+    the exten as an integer, between the integers of the last `did_length` digits of the bounds
+    (the whole bounds when `did_length` is 0, or when the bounds are not longer than that). confd
+    runs it on every update of an extension attached to an incall.
+    """
     if not exten.isdigit():
         return False
-    end = incall_range.end or incall_range.start
     n = incall_range.did_length
+    end = incall_range.end or incall_range.start
     low, high = (incall_range.start[-n:], end[-n:]) if n else (incall_range.start, end)
-    return int(low) <= int(exten) <= int(high)
+    value = int(exten)
+    return int(low) <= value <= int(high)
+
+
+def delivered_digits(digits: str, incall_range: IncallRange) -> str:
+    """The exten a number gets in a context with this range: its last `did_length` digits (or all)."""
+    n = incall_range.did_length
+    return digits[-n:] if n else digits
+
+
+def exten_in(digits: str, incall_range: IncallRange) -> str | None:
+    """The exten of a DID in one range, or None when the DID does not belong to it.
+
+    The range may be written in full (15551230000-15551239999 with did_length 10) or with the
+    delivered digits only (0000-9999 with did_length 4); confd compares the delivered digits with the
+    last `did_length` digits of the bounds either way. A number as long as the bounds must also lie
+    between them, so that +25551230000 is not taken for a number of 15551230000-15551239999 because
+    both end in 5551230000.
+    """
+    exten = delivered_digits(digits, incall_range)
+    if not confd_in_range(exten, incall_range):
+        return None
+    end = incall_range.end or incall_range.start
+    if len(digits) == len(incall_range.start) and not int(incall_range.start) <= int(digits) <= int(end):
+        return None
+    return exten
 
 
 def describe_ranges(ranges: tuple[IncallRange, ...]) -> str:
@@ -109,25 +148,22 @@ def describe_ranges(ranges: tuple[IncallRange, ...]) -> str:
 def did_exten(did: Did, context: ContextInfo) -> str:
     """The exten a DID gets in the incall context, checked against the context's incall ranges.
 
-    With `did_length` N, the provider delivers the last N digits of the number, and confd compares
-    an extension with the last N digits of the range bounds (transcript #101). A DID outside every
-    range is refused here: confd would accept it at creation but refuse every later update.
+    With `did_length` N, the provider delivers the last N digits of the number. A DID outside every
+    range is refused here: confd would accept it at creation but refuse every later update of its
+    extension ("Extension ... is outside of range for context ...").
     """
     if did.exten is not None:
-        exten = did.exten
-        if not any(_exten_in_range(exten, r) for r in context.incall_ranges):
+        if not any(confd_in_range(did.exten, r) for r in context.incall_ranges):
             raise PlanError(
-                f"DID {did.did}: exten {exten!r} is outside the incall ranges of context "
+                f"DID {did.did}: exten {did.exten!r} is outside the incall ranges of context "
                 f"{context.name!r} ({describe_ranges(context.incall_ranges)}); confd would refuse every "
                 f"later update of that extension. Add a range to the context or fix the DID"
             )
-        return exten
+        return did.exten
     for incall_range in context.incall_ranges:
-        if _in_range(did.digits, incall_range):
-            n = incall_range.did_length
-            return did.digits[-n:] if n else did.digits
-        if _exten_in_range(did.digits, incall_range):
-            return did.digits
+        exten = exten_in(did.digits, incall_range)
+        if exten is not None:
+            return exten
     raise PlanError(
         f"DID {did.did} is outside the incall ranges of context {context.name!r} "
         f"({describe_ranges(context.incall_ranges)}); confd would accept it at creation but refuse every "
@@ -198,7 +234,9 @@ def legacy_problems(provider: Provider, server: str) -> list[str]:
             )
     try:
         check_options([list(pair) for pair in chan_sip_options(provider)])
-    except (ValueError, PlanError) as error:
+    except PlanError as error:
+        problems.extend(error.problems)
+    except ValueError as error:
         problems.append(f"{where}: options: {error} on {server}")
     if provider.registration.enabled:
         if password and not NO_SEPARATOR.match(password):
@@ -301,3 +339,257 @@ def register_line(provider: Provider) -> dict[str, Any] | None:
         "callback_extension": provider.registration.contact_user,
         "expiration": provider.registration.expiration,
     }
+
+
+# -- the whole stack ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContextPlan:
+    """The context of one kind the stack uses: the tenant's (by name) or one the stack creates."""
+
+    kind: str
+    name: str | None  # None: created by this stack, its name is known once confd made it
+    incall_ranges: tuple[IncallRange, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        return self.name or f"(the {self.kind} context this stack creates)"
+
+
+@dataclass(frozen=True)
+class ChanSipPlan:
+    """A provider's chan_sip peer and register line (Wazo 20.12 and before), secrets still in clear."""
+
+    peer: dict[str, Any]
+    register: dict[str, Any] | None
+    # settings the server cannot show but that change nothing in how calls flow (warnings)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrunkPlan:
+    """One provider's trunk: its SIP endpoint's sections and the tenant objects they refer to.
+
+    On a chan_sip Wazo `chan_sip` holds the peer and register line instead, and the PJSIP fields
+    are empty (no sections, no template; the transport only when the register line names one).
+    """
+
+    provider: Provider
+    sections: dict[str, list[tuple[str, str]]]
+    template_uuid: str
+    transport_uuid: str
+    chan_sip: ChanSipPlan | None = None
+
+
+@dataclass(frozen=True)
+class OutcallPlan:
+    """One outcall, its trunks (provider names, in priority order) and its dial patterns."""
+
+    provider: str  # the provider whose `outgoing` declares it
+    outgoing: Outgoing
+    trunks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DidPlan:
+    """One DID: its exten in the incall context and its destination as confd takes it."""
+
+    provider: str  # the provider whose `incoming` lists it
+    did: Did
+    exten: str
+    destination: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """Everything the program declares, checked and looked up."""
+
+    tenant: str
+    incall: ContextPlan
+    outcall: ContextPlan | None
+    trunks: tuple[TrunkPlan, ...]
+    outcalls: tuple[OutcallPlan, ...]
+    dids: tuple[DidPlan, ...]
+    # what the server speaks (providers.confd.generation.detect); None: the PJSIP API
+    server: ServerGeneration | None = field(default=None)
+
+
+CREATED_LABELS = {"incall": "Incoming calls", "outcall": "Outgoing calls"}
+
+
+class _Problems:
+    """Collects every problem instead of stopping at the first; `where` prefixes a step's lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def run(self, step: Any, *args: Any, where: str = "") -> Any:
+        try:
+            return step(*args)
+        except PlanError as error:
+            for line in error.problems:
+                line = f"{where}: {line}" if where else line
+                if line not in self.lines:
+                    self.lines.append(line)
+            return None
+
+
+def _context(
+    kind: str, config: StackConfig, directory: Directory, server: ServerGeneration | None
+) -> ContextPlan:
+    """The stack's context of a kind: named in the stack, created by it, or the tenant's only one."""
+    explicit = getattr(config.contexts, kind)
+    if explicit is not None:
+        found = directory.context(explicit)
+        if found is None or found.type != kind:
+            what = "does not exist in the tenant" if found is None else f"is of type {found.type!r}"
+            raise PlanError(
+                f"{NAMESPACE}:contexts.{kind}: context {explicit!r} {what}; name an {kind} context "
+                f"of the tenant or remove the setting to find it automatically"
+            )
+        return ContextPlan(kind, found.name, found.incall_ranges)
+    if config.contexts.create and server is not None and server.chan_sip:
+        raise PlanError(
+            f"{NAMESPACE}:contexts.create cannot make one on {server.describe()} (the stack's {kind} "
+            f"context): contexts were named by the client before 23.12. Create it in the Wazo and name "
+            f"it with `pulumi config set --path contexts.{kind} <name>`, or remove contexts.create"
+        )
+    if config.contexts.create:
+        # the stack owns this context: it keeps declaring it on every run, so it is never looked up
+        ranges = tuple(config.contexts.incall_ranges) if kind == "incall" else ()
+        return ContextPlan(kind, None, ranges)
+    picked = pick_context(kind, directory.contexts(kind), f"contexts.{kind}")
+    if picked is None:
+        raise PlanError(
+            f"the tenant has no {kind} context, and confd creates none for a new tenant. Name one "
+            f"with `pulumi config set --path contexts.{kind} <name>`, or let this stack create and "
+            f"manage it with `pulumi config set --path contexts.create true`"
+            + (" (and contexts.incall_ranges for your DIDs)" if kind == "incall" else "")
+        )
+    return ContextPlan(kind, picked.name, picked.incall_ranges)
+
+
+def _trunk(
+    index: int, provider: Provider, directory: Directory, server: ServerGeneration | None
+) -> TrunkPlan:
+    if server is not None and server.chan_sip:
+        return _chan_sip_trunk(index, provider, directory, server)
+    problems = _Problems()
+    key = f"{NAMESPACE}:providers[{index}]"
+    sections = problems.run(endpoint_sections, provider)
+    template = "registration_trunk" if provider.registration.enabled else "global"
+    template_uuid = problems.run(directory.template_uuid, template)
+    transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=f"{key}.transport")
+    if problems.lines:
+        raise PlanError(problems.lines)
+    return TrunkPlan(provider, sections, template_uuid, transport_uuid)
+
+
+def _chan_sip_trunk(
+    index: int, provider: Provider, directory: Directory, server: ServerGeneration
+) -> TrunkPlan:
+    """The trunk step on Wazo 20.12 and before: every inexpressible setting refused, then the peer."""
+    described = server.describe()
+    problems = _Problems()
+    problems.lines.extend(legacy_problems(provider, described))
+    peer = None if problems.lines else problems.run(chan_sip_endpoint, provider)
+    register = register_line(provider)
+    transport_uuid = ""
+    if register is not None and register.get("transport"):
+        # the register line names a transport of the Wazo: it must exist
+        where = f"{NAMESPACE}:providers[{index}].transport"
+        transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=where) or ""
+    if problems.lines or peer is None:
+        raise PlanError(problems.lines)
+    notes = tuple(legacy_notes(provider, described))
+    return TrunkPlan(provider, {}, "", transport_uuid, ChanSipPlan(peer, register, notes))
+
+
+def _destination(destination: dict[str, Any], directory: Directory) -> dict[str, Any]:
+    """The confd destination: a user chosen by email becomes that user's id."""
+    resolved = dict(destination)
+    email = resolved.pop("user_email", None)
+    if email is not None:
+        resolved["user_id"] = directory.user_id(email)
+    return resolved
+
+
+def _did_key(index: int, did_index: int) -> str:
+    return f"{NAMESPACE}:providers[{index}].incoming[{did_index}]"
+
+
+def _dids(config: StackConfig, incall: ContextPlan, directory: Directory) -> tuple[DidPlan, ...]:
+    problems = _Problems()
+    info = ContextInfo(name=incall.shown, label="", type="incall", incall_ranges=incall.incall_ranges)
+    planned: list[DidPlan] = []
+    owners: dict[str, tuple[str, str]] = {}
+    for index, provider in enumerate(config.providers):
+        for did_index, did in enumerate(provider.incoming):
+            key = _did_key(index, did_index)
+            exten = problems.run(did_exten, did, info, where=f"{key}.did")
+            destination = problems.run(_destination, did.destination, directory, where=f"{key}.destination")
+            if exten is None or destination is None:
+                continue
+            first = owners.setdefault(exten, (key, did.did))
+            if first[0] != key:
+                problems.lines.append(
+                    f"{key}.did: DID {did.did} becomes exten {exten!r} in context {incall.shown!r}, "
+                    f"as DID {first[1]} ({first[0]}) does; confd keeps one extension per exten and "
+                    f"context, so remove one of them or give one an exten of its own"
+                )
+                continue
+            planned.append(DidPlan(provider.name, did, exten, destination))
+    if problems.lines:
+        raise PlanError(problems.lines)
+    return tuple(planned)
+
+
+def _outcalls(config: StackConfig) -> tuple[OutcallPlan, ...]:
+    planned: list[OutcallPlan] = []
+    patterns: dict[str, str] = {}
+    problems: list[str] = []
+    for index, provider in enumerate(config.providers):
+        if provider.outgoing is None:
+            continue
+        outgoing = provider.outgoing
+        for pattern_index, pattern in enumerate(outgoing.patterns):
+            owner = patterns.setdefault(pattern.exten, outgoing.outcall)
+            if owner != outgoing.outcall:
+                problems.append(
+                    f"{NAMESPACE}:providers[{index}].outgoing.patterns[{pattern_index}].exten: pattern "
+                    f"{pattern.exten!r} is also a pattern of outcall {owner!r}; an exten is one "
+                    f"extension of the outcall context, and it belongs to one outcall only"
+                )
+        planned.append(OutcallPlan(provider.name, outgoing, tuple(outgoing.trunks or [provider.name])))
+    if problems:
+        raise PlanError(problems)
+    return tuple(planned)
+
+
+def plan_stack(
+    config: StackConfig, directory: Directory, server: ServerGeneration | None = None
+) -> StackPlan:
+    """The whole stack checked and looked up; one PlanError lists every problem found.
+
+    `server` is what the Wazo speaks: on a chan_sip one (20.12 and before) every setting it cannot
+    express is refused here too, so nothing is written for a stack that would fail halfway.
+    """
+    problems = _Problems()
+    incall = problems.run(_context, "incall", config, directory, server)
+    needs_outcall = any(p.outgoing is not None for p in config.providers)
+    outcall = problems.run(_context, "outcall", config, directory, server) if needs_outcall else None
+    trunks = [problems.run(_trunk, i, p, directory, server) for i, p in enumerate(config.providers)]
+    outcalls = problems.run(_outcalls, config)
+    dids = problems.run(_dids, config, incall, directory) if incall is not None else None
+    if problems.lines or incall is None or outcalls is None or dids is None:
+        raise PlanError(problems.lines)
+    return StackPlan(
+        tenant=str(config.tenant),
+        incall=incall,
+        outcall=outcall,
+        trunks=tuple(t for t in trunks if t is not None),
+        outcalls=outcalls,
+        dids=dids,
+        server=server,
+    )

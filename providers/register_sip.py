@@ -4,8 +4,9 @@
 line, `[transport://]user[:password[:authuser]]@host[:port][/extension][~expiry]`, and reads
 its fields back from it. So each field must keep the line parseable (no `:`, `/`, `~` or space
 where the syntax uses them), a port or an expiry of 0 would read back as unset, and the whole
-line fits 255 characters. Registers belong to no tenant and have no name: a lost creation
-answer cannot be recovered by a lookup.
+line fits 255 characters. Registers belong to no tenant and have no name: the registers of the
+same account at the same host are what a POST could be taken for (read before it, and again after
+a lost answer: only one that appeared meanwhile, holds what was sent and is on no trunk is ours).
 """
 
 from __future__ import annotations
@@ -119,14 +120,13 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     return {field: obj.get(field) for field in _FIELDS}
 
 
-def _suspects(client: ConfdClient, args: RegisterSipArgs) -> list[str]:
-    items = client.get("/registers/sip").get("items", [])
+def _candidates(client: ConfdClient, args: RegisterSipArgs) -> list[dict[str, Any]]:
+    # the list filters on no field of the line: the whole list (a Wazo has few), kept by account
+    items: list[dict[str, Any]] = client.get("/registers/sip").get("items", [])
     return [
-        str(item["id"])
+        item
         for item in items
-        if item.get("sip_username") == args.sip_username
-        and item.get("remote_host") == args.remote_host
-        and not item.get("trunk")
+        if item.get("sip_username") == args.sip_username and item.get("remote_host") == args.remote_host
     ]
 
 
@@ -142,11 +142,8 @@ SPEC = ObjectSpec(
     id_output="register_id",
     to_body=_body,
     from_server=_from_server,
-    orphan_hint=lambda args: (
-        f"Check GET /registers/sip for a register of {args.sip_username}@{args.remote_host} attached to "
-        f"no trunk; delete it if it is an orphan, then run again."
-    ),
-    suspects=_suspects,
+    candidates=_candidates,
+    in_use=lambda obj: bool(obj.get("trunk")),
 )
 
 

@@ -65,21 +65,17 @@ def _from_server(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _orphan_hint(args: TrunkArgs) -> str:
-    return (
-        f"Check for a trunk without SIP endpoint in tenant {args.tenant_uuid} (GET /trunks?context="
-        f"{args.context}); delete it if it is an orphan, then run again."
-    )
+def _candidates(client: ConfdClient, args: TrunkArgs) -> list[dict[str, Any]]:
+    # a trunk has no name of its own: the trunks of its context are all it could be taken for
+    items: list[dict[str, Any]] = client.get(
+        "/trunks", params={"context": args.context} if args.context else None
+    )["items"]
+    return [t for t in items if t.get("context") == args.context]
 
 
-def _suspects(client: ConfdClient, args: TrunkArgs) -> list[str]:
-    filters = {"context": args.context} if args.context else {}
-    items = client.get("/trunks", params=filters).get("items", [])
-    return [
-        str(t["id"])
-        for t in items
-        if not t.get("endpoint_sip") and not t.get("outcalls") and t.get("context") == args.context
-    ]
+def _in_use(obj: dict[str, Any]) -> bool:
+    links = ("endpoint_sip", "endpoint_iax", "endpoint_custom", "register_iax")
+    return any(obj.get(key) for key in links) or bool(obj.get("outcalls"))
 
 
 SPEC = ObjectSpec(
@@ -90,8 +86,8 @@ SPEC = ObjectSpec(
     id_output="trunk_id",
     to_body=_body,
     from_server=_from_server,
-    orphan_hint=_orphan_hint,
-    suspects=_suspects,
+    candidates=_candidates,
+    in_use=_in_use,
 )
 
 

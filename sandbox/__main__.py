@@ -1,4 +1,4 @@
-"""`python -m sandbox`: run the local Wazo (confd 1.1 + wazo-auth 0.1 emulator)."""
+"""`python -m sandbox`: run the local Wazo (emulated wazo-confd 1.1, wazo-auth 0.1, wazo-calld 1.0)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from types import FrameType
 from sandbox.generations import GENERATIONS, by_version
 from sandbox.rules.common import generation
 from sandbox.seed import AUTH_USERS, TENANTS
-from sandbox.server import StateError, build_server
+from sandbox.server import DEFAULT_PREFIXES, StateError, build_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,14 +29,23 @@ def main(argv: list[str] | None = None) -> int:
         "started as 26.08 is upgraded as Wazo 20.13 migrated chan_sip endpoints to PJSIP",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    for service in ("confd", "auth", "calld"):
+        parser.add_argument(
+            f"--{service}-prefix",
+            default=DEFAULT_PREFIXES[service],
+            metavar="PATH",
+            help=f"where {service} is served (default: behind nginx, %(default)s); e.g. its own path, "
+            "as on a Wazo reached without nginx",
+        )
     args = parser.parse_args(argv)
+    prefixes = {service: "/" + getattr(args, f"{service}_prefix").strip("/") for service in DEFAULT_PREFIXES}
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
     try:
         server, store = build_server(
-            args.host, args.port, args.state, args.reset, by_version(args.api) if args.api else None
+            args.host, args.port, args.state, args.reset, by_version(args.api) if args.api else None, prefixes
         )
     except StateError as error:
         print(f"python -m sandbox: {error}", file=sys.stderr)  # noqa: T201
@@ -46,10 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"Wazo sandbox listening on http://{args.host}:{server.port}", flush=True)  # noqa: T201
+    base = f"http://{args.host}:{server.port}"
+    print(f"Wazo sandbox listening on {base}", flush=True)  # noqa: T201
     with store.read() as conn:
         gen = generation(conn)
     print(f"  confd API of Wazo {gen.version} ({gen.api})", flush=True)  # noqa: T201
+    print(  # noqa: T201
+        f"  confd {base}{prefixes['confd']}, wazo-auth {base}{prefixes['auth']}, "
+        f"wazo-calld {base}{prefixes['calld']}",
+        flush=True,
+    )
     for user in AUTH_USERS.values():
         acl = ", ".join(user.acl) or "(no ACL)"
         print(  # noqa: T201

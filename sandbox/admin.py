@@ -1,8 +1,9 @@
-"""The `/_sandbox/` test hooks: reset, the request log, injected faults, token expiry."""
+"""The `/_sandbox/` test hooks: reset, the request log, injected faults, token expiry, trunk status."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import re
 import socket
@@ -18,7 +19,7 @@ from flask import Blueprint, Response, current_app, request
 
 from sandbox import seed
 from sandbox.routes import json_response, store
-from sandbox.rules import auth
+from sandbox.rules import auth, calld
 from sandbox.rules.common import generation
 
 StartResponse = Callable[..., Any]
@@ -41,6 +42,11 @@ class Fault:
     status: int
     delay: float
     phase: str
+    # `same`: once fired, the fault fires only on that same request again (method, path, body):
+    # a request that keeps failing through every retry, among others of the same path
+    same: bool = False
+    pinned: tuple[str, str, bytes] | None = None
+    location: str | None = None
     fired: int = 0
 
     def describe(self) -> dict[str, Any]:
@@ -54,6 +60,8 @@ class Fault:
             "status": self.status,
             "delay": self.delay,
             "phase": self.phase,
+            "same": self.same,
+            "location": self.location,
             "remaining": self.times,
             "fired": self.fired,
         }
@@ -87,7 +95,7 @@ class HookState:
             self.log.append(entry)
             return entry
 
-    def take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str, body: bytes = b"") -> Fault | None:
         """The fault that applies to this request, if any, counting skips and remaining times."""
         with self.lock:
             for fault in self.faults:
@@ -97,11 +105,15 @@ class HookState:
                     continue
                 if fault.regex.fullmatch(path) is None:
                     continue
+                if fault.pinned is not None and fault.pinned != (method.upper(), path, body):
+                    continue
                 if fault.skip > 0:
                     fault.skip -= 1
                     continue
                 fault.times -= 1
                 fault.fired += 1
+                if fault.same:
+                    fault.pinned = (method.upper(), path, body)
                 return fault
             return None
 
@@ -120,12 +132,19 @@ class HookState:
         except (re.error, TypeError) as error:
             raise FaultSpecError(f"invalid path regex: {error}") from None
         method = spec.get("method")
+        same = spec.get("same", False)
+        if not isinstance(same, bool):
+            raise FaultSpecError("same must be true or false")
+        location = spec.get("location")
+        if location is not None and not isinstance(location, str):
+            raise FaultSpecError("location must be a string")
         values: dict[str, Any] = {}
+        # `delay` is the point of a delay fault; a status or drop fault waits that long first (default 0)
         for name, kind, default in (
             ("times", int, 1),
             ("skip", int, 0),
             ("status", int, 503),
-            ("delay", float, 2.0),
+            ("delay", float, 2.0 if action == "delay" else 0.0),
         ):
             value = spec.get(name, default)
             if value is None:
@@ -147,10 +166,25 @@ class HookState:
                 regex=regex,
                 action=action,
                 phase=phase,
+                same=same,
+                location=location,
                 **values,
             )
             self.faults.append(fault)
             return fault
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request body, read once and put back for the app."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 def _drop(environ: dict[str, Any]) -> None:
@@ -177,14 +211,17 @@ class HookMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         query = unquote(environ.get("QUERY_STRING", ""))
         entry = self.state.record(method, path, query, environ.get("HTTP_WAZO_TENANT"))
-        fault = self.state.take_fault(method, path)
+        body = _body(environ)
+        fault = self.state.take_fault(method, path, body)
         if fault is not None:
             entry["fault"] = fault.id
 
         if fault is not None and fault.phase == "before":
+            if fault.action != "delay" and fault.delay:
+                time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
-                return self._injected(fault.status, start_response)
+                return self._injected(fault, start_response)
             if fault.action == "drop":
                 return self._dropped(environ, start_response)
             time.sleep(fault.delay)
@@ -208,9 +245,11 @@ class HookMiddleware:
 
         if fault is not None and fault.phase == "after":
             # the request was processed and committed; only the answer is replaced
+            if fault.action != "delay" and fault.delay:
+                time.sleep(fault.delay)
             if fault.action == "status":
                 entry["status"] = fault.status
-                return self._injected(fault.status, start_response)
+                return self._injected(fault, start_response)
             if fault.action == "drop":
                 return self._dropped(environ, start_response)
             time.sleep(fault.delay)
@@ -228,15 +267,16 @@ class HookMiddleware:
         return []
 
     @staticmethod
-    def _injected(status: int, start_response: StartResponse) -> Iterable[bytes]:
+    def _injected(fault: Fault, start_response: StartResponse) -> Iterable[bytes]:
+        status = fault.status
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = "Injected"
-        start_response(
-            f"{status} {reason.upper()}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(FAULT_BODY)))],
-        )
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(FAULT_BODY)))]
+        if fault.location is not None:
+            headers.append(("Location", fault.location))
+        start_response(f"{status} {reason.upper()}", headers)
         return [FAULT_BODY]
 
 
@@ -312,4 +352,36 @@ def clear_faults() -> Response:
 def expire_tokens() -> Response:
     with store().write() as conn:
         auth.expire_all(conn)
+    return json_response(None, 204)
+
+
+@admin.put("/calld/trunks/<name>")
+def set_trunk_status(name: str) -> Response:
+    """What Asterisk and the bus would tell calld about the endpoint `name`, now or later.
+
+    Body: any of `registered` (true, false, null), `current_call_count` (>= 0), `listed` (false: calld
+    has not learnt of the trunk yet), and `after` (serve that many calld trunk listings with the old
+    state first; default 0).
+    """
+    spec = request.get_json(force=True, silent=True)
+    if not isinstance(spec, dict):
+        return json_response(["the change must be a JSON object"], 400)
+    spec = dict(spec)
+    after = spec.pop("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        return json_response(["after must be an integer >= 0"], 400)
+    try:
+        changes = calld.check_change(spec)
+    except calld.ChangeError as error:
+        return json_response([str(error)], 400)
+    with store().write() as conn:
+        calld.schedule(conn, name, changes, after)
+    return json_response(None, 204)
+
+
+@admin.delete("/calld/trunks/<name>")
+def forget_trunk_status(name: str) -> Response:
+    """calld holds no Asterisk state for the endpoint: it lists it with null status and count."""
+    with store().write() as conn:
+        calld.forget(conn, name)
     return json_response(None, 204)

@@ -133,3 +133,39 @@ def wrong_type(field: str, expected: str) -> InputError:
 def schema_error(errors: dict[str, Any]) -> InputError:
     """One `Input Error - <field>: <repr>` string per failing top-level field."""
     return InputError(*(f"Input Error - {field}: {messages!r}" for field, messages in errors.items()))
+
+
+class CalldError(Exception):
+    """A wazo-calld error, rendered in xivo's API envelope: message, error_id, details, timestamp."""
+
+    def __init__(self, status: int, message: str, error_id: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error_id = error_id
+        self.details = details
+
+
+def calld_invalid_token(token: str, required_access: str) -> CalldError:
+    """wazo-auth does not know the token (or it expired, or none was sent)."""
+    return CalldError(
+        401,
+        "Unauthorized",
+        "unauthorized",
+        {"invalid_token": token, "reason": "not_found_or_expired", "required_access": required_access},
+    )
+
+
+def calld_missing_permission(token: str, required_access: str, tenant_uuid: str | None) -> CalldError:
+    """The token lacks the ACL, or the Wazo-Tenant header names a tenant outside its subtree."""
+    return CalldError(
+        401,
+        "Unauthorized",
+        "unauthorized",
+        {
+            "invalid_token": token,
+            "reason": "missing_permission_or_invalid_tenant",
+            "required_access": required_access,
+            "tenant_uuid": tenant_uuid,
+        },
+    )

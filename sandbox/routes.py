@@ -40,6 +40,7 @@ confd = Blueprint("confd", __name__, url_prefix=CONFD_PREFIX)
 confd_pjsip = Blueprint("confd_pjsip", __name__, url_prefix=CONFD_PREFIX)
 confd_chan_sip = Blueprint("confd_chan_sip", __name__, url_prefix=CONFD_PREFIX)
 wazo_auth = Blueprint("wazo_auth", __name__, url_prefix=AUTH_PREFIX)
+CONFD_BLUEPRINTS = {confd.name, confd_pjsip.name, confd_chan_sip.name}
 
 F = TypeVar("F", bound=Callable[..., Response])
 
@@ -82,8 +83,14 @@ def body() -> Any:
         raise errors.BadBody() from None
 
 
+def service_prefix(service: str) -> str:
+    """Where a service is mounted: nginx's path by default, another one when the sandbox was told."""
+    prefix: str = current_app.config["SANDBOX_PREFIXES"][service]
+    return prefix
+
+
 def confd_base_url() -> str:
-    return request.host_url.rstrip("/") + CONFD_PREFIX
+    return request.host_url.rstrip("/") + service_prefix("confd")
 
 
 def authorize(acl: str, master_only: bool = False) -> Callable[[F], F]:
@@ -127,16 +134,17 @@ def list_args() -> Any:
 def api_spec() -> Response:
     """A reduced spec; its paths tell the generations apart (`/registers/sip`, `/endpoints/sip/templates`)."""
     paths: dict[str, dict[str, dict[str, str]]] = {}
+    prefix = service_prefix("confd")
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(CONFD_PREFIX) or rule.rule.endswith("/api/api.yml"):
+        if rule.endpoint.partition(".")[0] not in CONFD_BLUEPRINTS or rule.rule.endswith("/api/api.yml"):
             continue
-        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(CONFD_PREFIX) :])
+        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(prefix) :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = {"summary": rule.endpoint}
     spec = {
         "swagger": "2.0",
         "info": {"title": "wazo-confd", "version": "1.1"},
-        "basePath": CONFD_PREFIX,
+        "basePath": prefix,
         "schemes": ["http"],
         "paths": dict(sorted(paths.items())),
     }
@@ -802,11 +810,14 @@ def list_auth_tenants() -> Response:
         return json_response(auth.list_auth_tenants(conn, token, request.headers.get("Wazo-Tenant") or None))
 
 
-def register(app: Flask, gen: Generation) -> None:
-    """Attach wazo-auth, confd as that generation speaks it, and the error renderers to the app."""
+DEFAULT_PREFIXES = {"confd": CONFD_PREFIX, "auth": AUTH_PREFIX}
+
+
+def register(app: Flask, gen: Generation, prefixes: dict[str, str]) -> None:
+    """Attach wazo-auth and confd as that generation speaks it, each at its prefix; the error renderers."""
     app.extensions["sandbox.generation"] = gen
-    app.register_blueprint(confd)
-    app.register_blueprint(confd_chan_sip if gen.chan_sip else confd_pjsip)
-    app.register_blueprint(wazo_auth)
+    app.register_blueprint(confd, url_prefix=prefixes["confd"])
+    app.register_blueprint(confd_chan_sip if gen.chan_sip else confd_pjsip, url_prefix=prefixes["confd"])
+    app.register_blueprint(wazo_auth, url_prefix=prefixes["auth"])
     app.register_error_handler(errors.SandboxError, render_error)
     app.register_error_handler(errors.AuthError, render_auth_error)

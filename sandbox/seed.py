@@ -108,20 +108,24 @@ class AuthUser:
     uuid: str
 
 
+# The deployers may also read their trunks' status from wazo-calld (`python -m stacks status`);
+# acme-readonly may not, so that calld's 401 for a missing ACL can be exercised.
+DEPLOYER_ACL = ("confd.#", "calld.trunks.read")
+
 AUTH_USERS = {
-    "root": AuthUser("root", "root-secret", "master", ("confd.#",), "a0000000-0000-4000-8000-000000000001"),
+    "root": AuthUser("root", "root-secret", "master", DEPLOYER_ACL, "a0000000-0000-4000-8000-000000000001"),
     "acme-admin": AuthUser(
-        "acme-admin", "acme-secret", "acme", ("confd.#",), "a0000000-0000-4000-8000-000000000002"
+        "acme-admin", "acme-secret", "acme", DEPLOYER_ACL, "a0000000-0000-4000-8000-000000000002"
     ),
     "acme-readonly": AuthUser(
         "acme-readonly", "readonly-secret", "acme", ("confd.#.read",), "a0000000-0000-4000-8000-000000000003"
     ),
     "acme-noacl": AuthUser("acme-noacl", "noacl-secret", "acme", (), "a0000000-0000-4000-8000-000000000004"),
     "other-admin": AuthUser(
-        "other-admin", "other-secret", "other", ("confd.#",), "a0000000-0000-4000-8000-000000000005"
+        "other-admin", "other-secret", "other", DEPLOYER_ACL, "a0000000-0000-4000-8000-000000000005"
     ),
     "bare-admin": AuthUser(
-        "bare-admin", "bare-secret", "bare", ("confd.#",), "a0000000-0000-4000-8000-000000000006"
+        "bare-admin", "bare-secret", "bare", DEPLOYER_ACL, "a0000000-0000-4000-8000-000000000006"
     ),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from sandbox import admin, migrate, routes, seed
+from sandbox import admin, migrate, routes, routes_calld, seed
 from sandbox.generations import CURRENT, Generation
 from sandbox.rules.common import generation
 from sandbox.store import Store
@@ -31,14 +32,21 @@ def _unexpected(error: Exception) -> Response:
     return Response(json.dumps([f"Unexpected error: {error}"]), status=500, mimetype="application/json")
 
 
-def create_app(store: Store) -> tuple[Flask, admin.HookState]:
+DEFAULT_PREFIXES = {**routes.DEFAULT_PREFIXES, "calld": routes_calld.CALLD_PREFIX}
+
+
+def create_app(store: Store, prefixes: Mapping[str, str] | None = None) -> tuple[Flask, admin.HookState]:
+    """The app; `prefixes` mounts a service elsewhere than behind nginx (e.g. {"auth": "/0.1"})."""
+    mounted = {**DEFAULT_PREFIXES, **(prefixes or {})}
     app = Flask("sandbox")
+    app.config["SANDBOX_PREFIXES"] = mounted
     app.extensions["sandbox.store"] = store
     state = admin.HookState()
     app.extensions["sandbox.hooks"] = state
     with store.read() as conn:
         gen = generation(conn)
-    routes.register(app, gen)
+    routes.register(app, gen, mounted)
+    routes_calld.register(app, mounted["calld"])
     app.register_blueprint(admin.admin)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
@@ -80,9 +88,14 @@ def open_store(path: Path, reset: bool, api: Generation | None = None) -> Store:
 
 
 def build_server(
-    host: str, port: int, state_path: Path, reset: bool, api: Generation | None = None
+    host: str,
+    port: int,
+    state_path: Path,
+    reset: bool,
+    api: Generation | None = None,
+    prefixes: Mapping[str, str] | None = None,
 ) -> tuple[BaseWSGIServer, Store]:
     store = open_store(state_path, reset, api)
-    app, _state = create_app(store)
+    app, _state = create_app(store, prefixes)
     server: Any = make_server(host, port, app, threaded=True)
     return server, store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -98,6 +99,18 @@ CREATE TABLE targets (
     kind TEXT NOT NULL, id INTEGER NOT NULL, uuid TEXT, tenant_uuid TEXT NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (kind, id)
 );
+-- wazo-calld's status cache: Asterisk's view of an endpoint, keyed by technology and name
+CREATE TABLE calld_endpoints (
+    techno TEXT NOT NULL, name TEXT NOT NULL, registered INTEGER, calls INTEGER NOT NULL,
+    PRIMARY KEY (techno, name)
+);
+-- endpoint names whose trunk calld has not learnt of yet (an association event not consumed)
+CREATE TABLE calld_unlisted (name TEXT PRIMARY KEY);
+-- status changes a test hook scheduled for after a number of calld trunk listings
+CREATE TABLE calld_pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, changes TEXT NOT NULL,
+    remaining INTEGER NOT NULL
+);
 """
 
 
@@ -174,13 +187,11 @@ class Store:
                 conn.execute(statement)
 
     def upgrade_schema(self, conn: sqlite3.Connection) -> None:
-        """Add what a state file written by an older sandbox lacks (inside the caller's transaction)."""
+        """Add what a state file written by an older sandbox lacks (its data is kept)."""
+        existing = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         for statement in SCHEMA.split(";"):
-            name = statement.split("CREATE TABLE", 1)[-1].split("(", 1)[0].strip()
-            if "CREATE TABLE" not in statement:
-                continue
-            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
-            if exists.fetchone() is None:
+            match = re.search(r"CREATE TABLE (\w+)", statement)
+            if match and match.group(1) not in existing:
                 conn.execute(statement)
         columns = {row["name"] for row in conn.execute("PRAGMA table_info(trunks)")}
         for column in ("endpoint_sip_id", "register_sip_id"):

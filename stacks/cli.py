@@ -1,10 +1,10 @@
-"""The `python -m stacks` commands: new, list, validate, preview, up, diff-report, affected."""
+"""The `python -m stacks` commands: new, list, validate, preview, up, status, diff-report, affected, show."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
-import shutil
 import sys
 import threading
 import time
@@ -16,8 +16,10 @@ from typing import Any
 import click
 import yaml
 
+from providers.confd.settings import Settings
+from providers.model import ConfigError, StackConfig, load_stack_config
 from stacks import affected as affected_module
-from stacks import fleet, report, scaffold
+from stacks import connection, fleet, report, scaffold, toolchain
 from stacks.stackfile import StackRef, check_fleet, discover, read_stack_file, secret_config_keys, select
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,8 +32,13 @@ class Context:
 
     root: Path
     operation_factory: OperationFactory = field(default=fleet.automation_operation)
-    which: Callable[[str], str | None] = field(default=shutil.which)
+    which: Callable[[str], str | None] = field(default=toolchain.which)
+    ensure_cli: Callable[[Callable[[str], None]], Path] = field(
+        default=lambda echo: toolchain.ensure(echo=echo)
+    )
     interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
+    config_reader: Callable[[Path], connection.ConfigReader] = field(default=connection.pulumi_config)
+    passwords: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def stacks_dir(self) -> Path:
@@ -69,7 +76,7 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     """Manage the wazo-voip stacks: one per tenant and environment, in stacks/Pulumi.<tenant>-<env>.yaml."""
     given = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = Context(root=(root or given.get("root") or _default_root()).resolve())
-    for name in ("operation_factory", "which", "interactive"):
+    for name in ("operation_factory", "which", "ensure_cli", "interactive", "config_reader"):
         if name in given:
             setattr(ctx.obj, name, given[name])
 
@@ -434,23 +441,44 @@ def up_command(state: Context, patterns: Sequence[str], env: str | None, paralle
     show_default=True,
     help="also mask the properties named after the keys each stack file stores encrypted",
 )
+@click.option(
+    "--diagrams/--no-diagrams",
+    default=True,
+    show_default=True,
+    help="add each stack's routing as a Mermaid diagram, as its stack file declares it, changes marked",
+)
 @pass_context
 def diff_report_command(
-    state: Context, inputs: Sequence[Path], output: Path | None, title: str, stack_config: bool
+    state: Context,
+    inputs: Sequence[Path],
+    output: Path | None,
+    title: str,
+    stack_config: bool,
+    diagrams: bool,
 ) -> None:
     """Turn `pulumi preview --json` output into one Markdown summary.
 
-    INPUTS are preview JSON files, or the directory that `preview --json-dir` wrote.
+    INPUTS are preview JSON files, or directories that `preview --json-dir` wrote (one per shard
+    when the previews ran on several runners).
 
-    Per stack: resources to create, update, replace and delete, and the changed properties.
-    Secrets are masked: Pulumi's own markers, credentials, and every key a stack marks secret.
+    Per stack: resources to create, update, replace and delete, and the changed properties; then
+    the routing the stack file declares (providers, trunks, outcall, DIDs), with what the change
+    adds, removes or modifies marked. Secrets are masked: Pulumi's own markers, credentials, and
+    every key a stack marks secret.
     """
+    from stacks import diagram
+
     secrets: dict[str, set[str]] = {}
-    if stack_config:
-        for ref in state.stacks():
+    declared: dict[str, diagram.Routing] = {}
+    for ref in state.stacks():
+        if stack_config:
             secrets[ref.name] = secret_config_keys(ref.path)
+        if diagrams:
+            # `validate` names the problems of a stack that does not load; it gets no diagram
+            with contextlib.suppress(ConfigError):
+                declared[ref.name] = diagram.from_stack(load_stack_config(read_stack_file(ref).values))
     try:
-        text = report.report(inputs, secrets, title)
+        text = report.report(inputs, secrets, title, declared)
     except report.ReportError as error:
         raise click.ClickException(str(error)) from None
     if output is None:
@@ -471,9 +499,25 @@ def diff_report_command(
     help="read the changed paths from this file, one per line (- for stdin), e.g. `git diff --name-only`",
 )
 @click.option("--env", help="only the stacks of this environment")
+@click.option("--all", "every", is_flag=True, help="every stack, as when shared code changes (a manual run)")
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="print a GitHub Actions matrix instead (JSON, one line): the stacks split into at most N shards, "
+    'each entry {"shard", "shards", "stacks": "<names separated by spaces>"}',
+)
 @pass_context
-def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: str | None) -> None:
-    """Print the stacks that the changed PATHS touch, one per line.
+def affected_command(
+    state: Context,
+    paths: Sequence[str],
+    from_file: Any,
+    env: str | None,
+    every: bool,
+    shards: int | None,
+) -> None:
+    """Print the stacks that the changed PATHS touch, one per line (or, with --shards, as a matrix).
 
     A stack file touches its own stack; shared code (providers/, __main__.py, Pulumi.yaml,
     requirements.txt) touches every stack; anything else touches none.
@@ -483,8 +527,120 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: 
         state.stacks_dir.relative_to(state.root).as_posix() if state.stacks_dir != state.root else "."
     )
     stacks = select(state.stacks(), (), env)
-    for name in affected_module.affected_stacks(changed, stacks, stacks_dir):
+    names = (
+        [ref.name for ref in stacks]
+        if every
+        else affected_module.affected_stacks(changed, stacks, stacks_dir)
+    )
+    if shards is not None:
+        click.echo(json.dumps(affected_module.matrix(names, shards), separators=(",", ":")))
+        return
+    for name in names:
         click.echo(name)
+
+
+# --- connecting to a deployed tenant: show, status ---------------------------------------------------
+
+
+def _stack_connection(state: Context, ref: StackRef) -> tuple[StackConfig, Settings]:
+    """The stack's validated config, and the settings the program itself would build from it.
+
+    The config comes through the Pulumi CLI when it can decrypt the stack, else from the stack
+    file; the password, when the config and the environment give none, from a prompt in a terminal.
+    Raises StackConfigError or ConfigError, naming the stack file or the key.
+    """
+    reader = state.config_reader(state.root) if state.which("pulumi") else None
+    values, note = connection.read_config(ref, reader)
+    if note:
+        click.echo(
+            f"{ref.name}: {note}; reading {ref.path.name} instead (secrets from the environment)", err=True
+        )
+    config = load_stack_config(values.values)
+    settings = connection.settings_for(values.values)
+    if settings.username and not (settings.token or settings.password) and state.interactive:
+        key = (settings.auth_base, settings.username)
+        if key not in state.passwords:
+            state.passwords[key] = click.prompt(
+                f"wazo-auth password of {settings.username} ({settings.auth_base})",
+                hide_input=True,
+                default="",
+                show_default=False,
+            )
+        if state.passwords[key]:
+            settings = settings.with_overrides(password=state.passwords[key])
+    return config, settings
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+
+@cli.command("status")
+@click.argument("patterns", nargs=-1)
+@click.option("--env", help="only the stacks of this environment")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="ask again, with backoff, until every expected registration is up or SECONDS have passed",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="first pause between two rounds; it doubles each round, up to 30 s",
+)
+@click.option(
+    "--parallel", "-p", type=click.IntRange(1, 64), default=4, show_default=True, help="stacks at once"
+)
+@pass_context
+def status_command(
+    state: Context, patterns: Sequence[str], env: str | None, wait: float, interval: float, parallel: int
+) -> None:
+    """Is each provider trunk registered? Ask wazo-calld for the selected stacks (glob PATTERNS and/or --env).
+
+    Per trunk: registered or not ("not loaded yet" when calld does not list it), calls in progress,
+    and whether registration is expected (a provider with registration disabled is not a failure).
+    A stack whose calld cannot be reached or refuses the credentials is reported, and the others go on.
+    Exits 0 when every expected registration is up, 1 otherwise.
+
+    Credentials are the stack's own (through the Pulumi CLI when it can decrypt them), else
+    WAZO_PASSWORD or WAZO_TOKEN, else a prompt in a terminal; never a command-line option.
+    """
+    from stacks import status
+
+    refs = select(state.stacks(), patterns, env)
+    if not refs:
+        raise click.ClickException("no stack matches: see `python -m stacks list`")
+    early: dict[str, status.StackStatus] = {}
+    targets: list[status.Target] = []
+    for ref in refs:
+        try:
+            config, settings = _stack_connection(state, ref)
+        except connection.StackConfigError as error:
+            early[ref.name] = status.StackStatus(ref.name, "", error=str(error))
+            continue
+        except ConfigError as error:
+            early[ref.name] = status.StackStatus(
+                ref.name, "", error=f"{ref.path.name} is not valid: run `python -m stacks validate`\n{error}"
+            )
+            continue
+        targets.append(status.Target(ref.name, config, settings))
+    start = time.monotonic()
+
+    def progress(elapsed: float, waiting: Sequence[status.StackStatus]) -> None:
+        for result in waiting:
+            what = result.error or ", ".join(f"{t.name} {t.describe()}" for t in result.waiting_for)
+            click.echo(f"[{elapsed:5.1f} s] waiting for {result.stack}: {what.splitlines()[0]}", err=True)
+
+    polled = {r.stack: r for r in status.poll(targets, wait, interval, parallel, progress)}
+    results = [early.get(ref.name) or polled[ref.name] for ref in refs]
+    waited = round(time.monotonic() - start, 1) if wait else None
+    for line in status.render(results, waited):
+        click.echo(line)
+    sys.exit(0 if all(result.ready for result in results) else 1)
 
 
 # --- show, demo ------------------------------------------------------------------------------------
@@ -492,31 +648,44 @@ def affected_command(state: Context, paths: Sequence[str], from_file: Any, env: 
 
 @cli.command("show")
 @click.argument("stack")
-@click.option("--password", envvar="WAZO_PASSWORD", help="wazo-auth password (or env WAZO_PASSWORD)")
-@click.option("--token", envvar="WAZO_TOKEN", help="a wazo-auth token instead (or env WAZO_TOKEN)")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "mermaid"]),
+    default="text",
+    show_default=True,
+    help="text: in the words of the procedure; mermaid: a flowchart of the routing",
+)
 @pass_context
-def show_command(state: Context, stack: str, password: str | None, token: str | None) -> None:
-    """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only)."""
-    from providers.confd import ConfdError, Settings, connect
+def show_command(state: Context, stack: str, output_format: str) -> None:
+    """Show what the tenant of STACK holds now: trunks, outcalls and incoming numbers (read-only).
+
+    It connects as the program does: every connection key of the stack (url, confdUrl, authUrl,
+    caBundle, insecure, ...) with the same environment fallbacks. The wazo-auth password comes from
+    the stack (decrypted by the Pulumi CLI), WAZO_PASSWORD (or a token from WAZO_TOKEN), or is asked
+    for without echo; never from the command line, where `ps` and shell history see it.
+    """
+    from providers.confd import ConfdError, connect
+    from stacks import diagram
     from stacks.show import tenant_report
 
     refs = select(state.stacks(), (stack,), None)
     if not refs:
         raise click.ClickException(f"no stack named {stack!r} in {state.stacks_dir}")
-    values = read_stack_file(refs[0]).values
-    url, tenant = values.get("url"), values.get("tenant")
-    if not url or not tenant:
-        raise click.ClickException(f"{refs[0].path.name} sets no wazo-voip:url or wazo-voip:tenant")
-    settings = Settings(
-        url=str(url),
-        username=values.get("username") or None,
-        password=password,
-        token=token,
-        insecure=str(values.get("insecure", "false")).lower() == "true",
-    )
     try:
-        click.echo(f"Tenant {tenant} on {url}")
-        for line in tenant_report(connect(str(tenant), settings)):
+        config, settings = _stack_connection(state, refs[0])
+    except (connection.StackConfigError, ConfigError) as error:
+        raise click.ClickException(f"{refs[0].path.name}: {error}") from None
+    try:
+        client = connect(str(config.tenant), settings)
+        if output_format == "mermaid":
+            routing = diagram.from_confd(client)
+            click.echo(
+                diagram.mermaid(routing, f"{refs[0].name}: tenant {config.tenant} on {config.url}"), nl=False
+            )
+            return
+        click.echo(f"Tenant {config.tenant} on {config.url}")
+        for line in tenant_report(client):
             click.echo(line)
     except ConfdError as error:
         raise click.ClickException(str(error)) from None
@@ -538,7 +707,7 @@ def demo_command(state: Context, port: int, stop: bool, state_dir: Path | None) 
     from stacks.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERNAME, Demo, DemoError
     from stacks.show import tenant_report
 
-    demo = Demo(root=state.root, port=port, state_dir=state_dir, which=state.which, echo=click.echo)
+    demo = Demo(root=state.root, port=port, state_dir=state_dir, ensure_cli=state.ensure_cli, echo=click.echo)
     if stop:
         click.echo("Stopped the sandbox." if demo.stop_sandbox() else "No sandbox started by the demo runs.")
         return

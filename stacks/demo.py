@@ -1,14 +1,14 @@
 """`demo`: the main job on the embedded default, the sandbox, from a fresh clone.
 
 It starts the sandbox (unless one already answers on the port), checks the stacks, then deploys
-the acme-dev stack to the sandbox with the Pulumi CLI and shows what the tenant holds. Where the
-CLI is absent, it stops there and says exactly how to install it.
+the acme-dev stack to the sandbox with the real Pulumi CLI and shows what the tenant holds. The CLI
+is the project's own build (`make pulumi`, built here first when Go is installed) or a suitable one
+on PATH; where neither can be had, it stops there and says exactly how to get one.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,14 +19,9 @@ from pathlib import Path
 
 import httpx
 
-INSTALL_PULUMI = (
-    "The next step, `pulumi up`, needs the Pulumi CLI, which is not on PATH. Install it with:\n"
-    "\n"
-    "    curl -fsSL https://get.pulumi.com | sh\n"
-    '    export PATH="$HOME/.pulumi/bin:$PATH"\n'
-    "\n"
-    "(or see https://www.pulumi.com/docs/install/), then run `make demo` again."
-)
+from stacks import toolchain
+
+NO_CLI = "The next step, `pulumi up`, needs the Pulumi CLI, and none could be had here:"
 # The sandbox's own demo accounts (printed by `python -m sandbox`); they protect nothing real.
 DEMO_TENANT = "11111111-1111-4111-8111-111111111111"  # acme
 DEMO_USERNAME, DEMO_PASSWORD = "acme-admin", "acme-secret"  # the sandbox's public demo account
@@ -45,7 +40,7 @@ class DemoError(RuntimeError):
 
 @dataclass
 class Demo:
-    """The demo's steps; `run` and `which` are seams for tests."""
+    """The demo's steps; `ensure_cli` (find or build the CLI) is a seam for tests."""
 
     root: Path
     port: int = 9486
@@ -53,7 +48,9 @@ class Demo:
     source_stack: str = "acme-dev"
     stack: str = "acme-demo"
     echo: Callable[[str], None] = print
-    which: Callable[[str], str | None] = shutil.which
+    ensure_cli: Callable[[Callable[[str], None]], Path] = field(
+        default=lambda echo: toolchain.ensure(echo=echo)
+    )
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     @property
@@ -122,6 +119,8 @@ class Demo:
         env.setdefault("PULUMI_BACKEND_URL", f"file://{self.state / 'pulumi'}")
         env.setdefault("PULUMI_CONFIG_PASSPHRASE", DEMO_PASSPHRASE)
         env.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+        # the demo's CLI settings (credentials, plugins) stay beside its state, out of ~/.pulumi
+        env.setdefault("PULUMI_HOME", str(self.state / "pulumi-home"))
         return env
 
     def demo_stack_file(self) -> Path:
@@ -155,11 +154,12 @@ class Demo:
 
     def run(self) -> int:
         self.start_sandbox()
-        binary = self.which("pulumi")
-        if binary is None:
-            self.echo(INSTALL_PULUMI)
+        try:
+            binary = self.ensure_cli(self.echo)
+        except toolchain.ToolchainError as error:
+            self.echo(f"{NO_CLI}\n\n{error}\n\nThen run `make demo` again.")
             self.echo(f"The sandbox keeps running on {self.url}; `make stop` stops it.")
             return 3
-        self.deploy(binary)
+        self.deploy(str(binary))
         self.echo(f"The sandbox keeps running on {self.url}; `make stop` stops it.")
         return 0

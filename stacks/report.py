@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stacks import diagram
+from stacks.diagram import Routing
 from stacks.fleet import RESULTS_FILE
 
 MARKER = "<!-- wazo-voip:diff-report -->"
@@ -107,7 +109,8 @@ def load_inputs(paths: Iterable[Path]) -> tuple[list[tuple[str, dict[str, Any]]]
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.glob("*.json"))
+            # a directory per shard when the previews ran on several runners: read them all
+            files += sorted(p for p in path.rglob("*.json"))
         else:
             files.append(path)
     for path in files:
@@ -223,9 +226,14 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
     replace_keys = set(step.get("replaceReasons") or [])
     if isinstance(detailed, dict) and detailed:
         entries = [(path, str(diff.get("kind", "update"))) for path, diff in sorted(detailed.items())]
-    else:
+    elif step.get("diffReasons") or replace_keys:
         keys = sorted(set(step.get("diffReasons") or []) | replace_keys)
         entries = [(key, "update-replace" if key in replace_keys else "update") for key in keys]
+    else:
+        # The real CLI sends neither for a dynamic resource's update: compare the inputs ourselves.
+        # Secrets read "[secret]" on both sides there, so whether one changed cannot be told.
+        keys = sorted((set(old_inputs) | set(new_inputs)) - secret_names)
+        entries = [(key, "update") for key in keys]
     changes = []
     for path, kind in entries:
         parts = parse_path(path)
@@ -254,6 +262,9 @@ def property_changes(step: Mapping[str, Any], secret_names: frozenset[str]) -> l
         if path in replace_keys and not kind.endswith("-replace"):
             kind += "-replace"
         changes.append(PropertyChange(path, kind, old_text, new_text))
+    if not changes:
+        # nothing visible differs, so what changed is a secret
+        changes.append(PropertyChange("secret inputs", "update", SECRET, SECRET))
     return changes
 
 
@@ -372,8 +383,25 @@ def _headline(preview: StackPreview) -> str:
     return ", ".join(parts) if parts else "no changes"
 
 
-def render(previews: Sequence[StackPreview], title: str = "Pulumi preview") -> str:
-    """The Markdown report; starts with a hidden marker so that CI can find and update its comment."""
+def _diagram_block(stack: str, routing: Routing, open_: bool) -> list[str]:
+    """The stack's routing as GitHub renders it: a Mermaid block in a <details> section."""
+    legend = f"; marked: {diagram.LEGEND}" if diagram.marked(routing) else ""
+    return [
+        "",
+        f"<details{' open' if open_ else ''}><summary>Routing of {stack} as the stack declares it{legend}"
+        "</summary>",
+        "",
+        "```mermaid",
+        diagram.mermaid(routing, stack).rstrip("\n"),
+        "```",
+        "",
+        "</details>",
+    ]
+
+
+def _render(
+    previews: Sequence[StackPreview], title: str, diagrams: Mapping[str, list[str]], left_out: int
+) -> str:
     changed = [p for p in previews if p.changes]
     failed = [p for p in previews if p.failure]
     lines = [
@@ -395,11 +423,14 @@ def render(previews: Sequence[StackPreview], title: str = "Pulumi preview") -> s
         else:
             counts = " | ".join(str(p.count(c)) for c in CATEGORIES)
             lines.append(f"| {p.stack} | {counts} | {p.same} | {_headline(p)} |")
+    unchanged = []
     for p in previews:
         if p.failure:
             lines += ["", f"### {p.stack}: failed", "", "```", *p.failure.splitlines()[:20], "```"]
+            lines += diagrams.get(p.stack, [])
             continue
         if not p.changes and not p.diagnostics:
+            unchanged.append(p.stack)
             continue
         lines += ["", f"### {p.stack}: {_headline(p)}", ""]
         if p.changes:
@@ -412,7 +443,46 @@ def render(previews: Sequence[StackPreview], title: str = "Pulumi preview") -> s
                 )
         if p.diagnostics:
             lines += ["", *[f"- {_cell(d)}" for d in p.diagnostics]]
-    text = "\n".join(lines) + "\n"
+        lines += diagrams.get(p.stack, [])
+    unchanged_diagrams = [line for stack in unchanged for line in diagrams.get(stack, [])]
+    if unchanged_diagrams:
+        lines += ["", "### Stacks without changes", *unchanged_diagrams]
+    if left_out:
+        lines += [
+            "",
+            f"_{left_out} routing diagram{'s' if left_out != 1 else ''} left out to keep this comment "
+            "within GitHub's size: `python -m stacks diff-report` shows them all._",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render(
+    previews: Sequence[StackPreview],
+    title: str = "Pulumi preview",
+    routings: Mapping[str, Routing] | None = None,
+) -> str:
+    """The Markdown report; starts with a hidden marker so that CI can find and update its comment.
+
+    With `routings` (each stack's routing as declared, changes marked), each stack's diagram follows
+    its table: open for the stacks that change or failed, folded for the others. Diagrams are left out,
+    the unchanged stacks' first, when the report would not fit in a GitHub comment.
+    """
+    routings = routings or {}
+    changing = {p.stack for p in previews if p.changes or p.diagnostics or p.failure}
+    diagrams = {
+        p.stack: _diagram_block(p.stack, routings[p.stack], p.stack in changing)
+        for p in previews
+        if p.stack in routings
+    }
+    # the order in which diagrams give way: unchanged stacks first, then from the last stack up
+    order = [p.stack for p in reversed(previews) if p.stack in diagrams and p.stack not in changing]
+    order += [p.stack for p in reversed(previews) if p.stack in diagrams and p.stack in changing]
+    left_out = 0
+    text = _render(previews, title, diagrams, left_out)
+    while len(text) > MAX_REPORT and order:
+        diagrams.pop(order.pop(0))
+        left_out += 1
+        text = _render(previews, title, diagrams, left_out)
     if len(text) > MAX_REPORT:
         text = (
             text[:MAX_REPORT]
@@ -425,11 +495,21 @@ def report(
     paths: Iterable[Path],
     stack_secret_keys: Mapping[str, Iterable[str]] | None = None,
     title: str = "Pulumi preview",
+    declared: Mapping[str, Routing] | None = None,
 ) -> str:
-    """Read the digests (files or directories) and render one report, stacks in name order."""
+    """Read the digests (files or directories) and render one report, stacks in name order.
+
+    `declared`: each stack's routing as its stack file declares it; the stacks that have a digest
+    get their diagram, with what the preview adds, removes or modifies marked.
+    """
     digests, failures = load_inputs(paths)
     secrets = stack_secret_keys or {}
     previews = {stack: build_preview(stack, digest, secrets.get(stack, ())) for stack, digest in digests}
     for stack, error in failures.items():
         previews[stack] = StackPreview(stack, failure=error)
-    return render([previews[name] for name in sorted(previews)], title)
+    routings: dict[str, Routing] = {}
+    steps = {stack: digest.get("steps") or [] for stack, digest in digests}
+    for stack, routing in (declared or {}).items():
+        if stack in previews:
+            routings[stack] = diagram.mark_changes(routing, steps.get(stack, []))
+    return render([previews[name] for name in sorted(previews)], title, routings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -221,11 +220,10 @@ class SecretPlan:
     failure: str | None = None
 
 
-def store_secrets(spec: NewStack, root: Path, pulumi: str | None = None) -> SecretPlan:
+def store_secrets(spec: NewStack, root: Path, executable: str | None) -> SecretPlan:
     """With the CLI: create/select the stack and store each given secret. Without: the commands to run."""
     plan = SecretPlan()
     secrets = secrets_of(spec)
-    executable = pulumi or shutil.which("pulumi")
     if executable is None:
         plan.to_run = [init_command(spec.stack)] + [config_set_command(spec.stack, s) for s in secrets]
         return plan

@@ -59,7 +59,7 @@ def _chan_sip_trunk(client: ConfdClient, trunk: dict[str, Any]) -> Iterator[str]
 
 def tenant_report(client: ConfdClient) -> Iterator[str]:
     """Lines describing the tenant's trunks, outcalls and incoming numbers; never a password."""
-    server = detect(client)
+    server = detect(client, with_version=True)
     yield f"Server: {server.describe()}"
     trunks = client.get("/trunks")["items"]
     yield f"Trunks ({len(trunks)})"

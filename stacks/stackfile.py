@@ -82,9 +82,20 @@ def stack_file_name(tenant: str, env: str) -> str:
     return f"Pulumi.{tenant}-{env}.yaml"
 
 
+DEMO_SUFFIX = "-demo.yaml"  # the demo's copies (.gitignore: stacks/Pulumi.*-demo.yaml)
+
+
 def discover(stacks_dir: Path) -> list[StackRef]:
-    """Every stack file of the directory, sorted by stack name."""
-    paths = [p for p in stacks_dir.iterdir() if p.is_file() and STACK_FILE.match(p.name)]
+    """Every stack file of the directory, sorted by stack name; not the demo's local copies.
+
+    `make demo` deploys a git-ignored copy of acme-dev, `Pulumi.acme-demo.yaml`, to the sandbox: it
+    manages the same tenant and names as acme-dev on purpose, and is no stack of the fleet.
+    """
+    paths = [
+        p
+        for p in stacks_dir.iterdir()
+        if p.is_file() and STACK_FILE.match(p.name) and not p.name.endswith(DEMO_SUFFIX)
+    ]
     return sorted((StackRef.from_path(p) for p in paths), key=lambda ref: ref.name)
 
 

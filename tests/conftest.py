@@ -1,12 +1,42 @@
-"""Fixtures shared by every suite: a real sandbox on a free loopback port, per test module."""
+"""Fixtures shared by every suite: a real sandbox on a free loopback port, per test module, and the
+real Pulumi CLI for the suites marked `e2e` and `fleet`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from stacks import toolchain
 from tests.support.sandbox import SandboxProcess, running_sandbox
+
+CLI_MARKERS = ("e2e", "fleet")
+# CI sets it: there a test that needs the CLI fails when the CLI is missing, instead of skipping
+REQUIRE_CLI = "WAZO_VOIP_REQUIRE_PULUMI"
+_CLI = pytest.StashKey[Path | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put the project's CLI (or a suitable one on PATH) first on PATH for every test."""
+    config.stash[_CLI] = toolchain.activate()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[_CLI] is not None:
+        return
+    needing = [item for item in items if any(m in item.keywords for m in CLI_MARKERS)]
+    if not needing:
+        return
+    minimum = toolchain.Tools().sdk_version()
+    reason = (
+        f"no Pulumi CLI: `make pulumi` builds the pinned one (needs Go), or put pulumi >= {minimum} on PATH"
+    )
+    if os.environ.get(REQUIRE_CLI) == "1":
+        raise pytest.UsageError(f"{REQUIRE_CLI}=1, but {reason}")
+    for item in needing:
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,7 @@ def _script(blocks: list[str]) -> str:
 @pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None, reason="needs curl and jq")
 def test_seed_walkthrough_runs(clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
     """Run the README's blocks in order with bash; each step succeeds; the tenant holds exactly
-    the objects of the procedure (CONTRACT 9.4, 7 safe creation order)."""
+    the objects of the procedure (docs/confd-contract.md 9.4, 7 safe creation order)."""
     blocks = seed_blocks()
     script = _script(blocks)
     (tmp_path / "seed.sh").write_text(script)

@@ -1,5 +1,6 @@
-"""The only code that speaks HTTP: settings, token sources, the confd client and its errors."""
+"""The only code that speaks HTTP: settings, token sources, the confd and calld clients, their errors."""
 
+from providers.confd.calld import CalldClient, TrunkStatus, calld_client
 from providers.confd.client import ConfdClient, PostResult, connect
 from providers.confd.errors import (
     ConfdAlreadyExists,
@@ -9,6 +10,8 @@ from providers.confd.errors import (
     ConfdError,
     ConfdMismatch,
     ConfdNotFound,
+    ConfdNotSent,
+    ConfdRedirect,
     ConfdServerError,
     ConfdUncertainWrite,
     ConfdValidationError,
@@ -22,6 +25,7 @@ from providers.confd.settings import (
 )
 
 __all__ = [
+    "CalldClient",
     "ConfdAlreadyExists",
     "ConfdAuthError",
     "ConfdClient",
@@ -30,11 +34,15 @@ __all__ = [
     "ConfdError",
     "ConfdMismatch",
     "ConfdNotFound",
+    "ConfdNotSent",
+    "ConfdRedirect",
     "ConfdServerError",
     "ConfdUncertainWrite",
     "ConfdValidationError",
     "PostResult",
     "Settings",
+    "TrunkStatus",
+    "calld_client",
     "configure",
     "configure_from_config",
     "connect",

@@ -20,10 +20,13 @@ from providers.confd.errors import (
     ConfdAuthError,
     ConfdConnectionError,
     ConfdError,
+    ConfdNotSent,
+    ConfdRedirect,
     ConfdServerError,
 )
 from providers.confd.retry import sleep_before_retry
 from providers.confd.settings import Settings, key_names
+from providers.confd.transport import not_sent_reason
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +122,12 @@ class PasswordTokenSource:
                     headers={"Accept": "application/json"},
                 )
             except httpx.TransportError as error:
+                reason = not_sent_reason(error, httpx.URL(url))
                 if attempt + 1 < attempts:
                     _sleep_backoff(settings, attempt)
                     continue
+                if reason is not None:
+                    raise ConfdNotSent(f"wazo-auth: {reason}", method="POST", path=path) from None
                 raise ConfdConnectionError(
                     f"wazo-auth did not answer ({type(error).__name__}): check {key_names('url')}",
                     method="POST",
@@ -144,6 +150,18 @@ class PasswordTokenSource:
             raise ConfdServerError(
                 "wazo-auth failed to issue a token", status=response.status_code, method="POST", path=path
             )
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("Location") or "(no Location header)"
+            redirect = ConfdRedirect(
+                f"wazo-auth answered with a redirect to {location} instead of issuing a token: point "
+                f"{key_names('url')} (or {key_names('auth_url')}) at the address it names if that is "
+                f"the Wazo",
+                status=response.status_code,
+                method="POST",
+                path=path,
+            )
+            redirect.location = location
+            raise redirect
         if response.status_code != 200:
             raise ConfdError(
                 "wazo-auth did not issue a token (unexpected answer)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +19,15 @@ from providers.confd.errors import (
     ConfdConnectionError,
     ConfdError,
     ConfdNotFound,
+    ConfdNotSent,
+    ConfdRedirect,
     ConfdServerError,
     ConfdUncertainWrite,
     ConfdValidationError,
 )
 from providers.confd.retry import sleep_before_retry
 from providers.confd.settings import Settings, current_settings, key_names
+from providers.confd.transport import IN_FLIGHT, not_sent_reason
 
 log = logging.getLogger(__name__)
 
@@ -135,48 +139,89 @@ class ConfdClient:
         path: str,
         body: Mapping[str, Any],
         *,
-        lookup: Callable[[], dict[str, Any] | None] | None,
+        recover: Callable[[], dict[str, Any] | None] | None,
         what: str,
-        orphan_hint: str = "",
+        settle: bool = False,
         redact: Iterable[str] = (),
     ) -> PostResult:
-        """POST once; after a lost answer, retry only once `lookup` proves the first POST did not land.
+        """POST; after a lost answer, retry only once `recover` proves that the POST did not land.
 
-        `lookup` finds the object by its natural key (None: the object has none, and a lost answer
-        is reported, not retried, since a second POST could create a duplicate).
+        `recover` looks for the object the lost attempt may have made. It returns that object when
+        it can prove this call made it (the caller then uses it), None when nothing landed (the POST
+        is then sent again), and raises when an object is there that is not provably ours. None
+        instead of a function: nothing can tell, so a lost answer is reported and never retried.
+        `settle`: after a timeout the server may still be working on the request; look only once one
+        more client timeout has passed (for objects that no unique key protects from a second
+        creation).
         """
         redact = tuple(redact)
         attempts = self._settings.retries + 1
+        lost: ConfdError | None = None
         for attempt in range(attempts):
-            if attempt:
-                found = lookup() if lookup is not None else None
-                if found is not None:
-                    log.info("POST %s: the earlier attempt had landed; using %s", path, what)
-                    return PostResult(found, recovered=True)
-                log.info("POST %s: the earlier attempt did not land; retrying", path)
+            in_flight = False
             try:
+                # a request that provably never left is retried inside _send, whatever its method
                 response = self._send("POST", path, json=body, retry=False)
+            except ConfdNotSent:
+                if lost is None:
+                    raise
+                raise self._unrecovered(lost, what) from None
             except ConfdConnectionError as error:
-                lost: ConfdError = error
+                lost, in_flight = error, error.in_flight
             else:
-                if response.status_code < 500:
+                status = response.status_code
+                if 200 <= status < 300:
                     return PostResult(self._json(response, "POST", path, redact))
-                lost = self._error(response, "POST", path, redact)
-            if lookup is None:
+                refused = self._error(response, "POST", path, redact)
+                if status < 500:
+                    if lost is not None and isinstance(refused, ConfdAlreadyExists) and recover is not None:
+                        # an earlier attempt whose answer was lost may have landed since
+                        found = recover()
+                        if found is not None:
+                            log.info("POST %s: the earlier attempt had landed; using %s", path, what)
+                            return PostResult(found, recovered=True)
+                    raise refused
+                lost, in_flight = refused, status == 504
+            if recover is None:
                 raise ConfdUncertainWrite(
                     f"confd's answer to the creation of {what} was lost ({lost.summary}); it may or may "
-                    f"not have been created, and it has no unique key to find it by, so it was not "
-                    f"retried. {orphan_hint}".strip(),
+                    f"not have been created, and nothing can tell, so it was not retried",
                     status=lost.status,
                     method="POST",
                     path=self._path(path),
                 ) from None
+            found = self._look(recover, settle and in_flight)
+            if found is not None:
+                log.info("POST %s: the lost attempt had landed; using %s", path, what)
+                return PostResult(found, recovered=True)
+            log.info("POST %s: the lost attempt did not land; retrying", path)
             if attempt + 1 < attempts:
                 sleep_before_retry(self._settings.backoff, attempt)
-        found = lookup() if lookup is not None else None
-        if found is not None:
-            return PostResult(found, recovered=True)
-        raise lost
+        assert lost is not None
+        raise self._unrecovered(lost, what)
+
+    def _look(self, recover: Callable[[], dict[str, Any] | None], settle: bool) -> dict[str, Any] | None:
+        """`recover()`; when `settle`, only after the server has had one more client timeout.
+
+        A request that timed out may still be running on the server: looking at once could miss
+        what it is about to make, and looking as soon as something shows could take another
+        client's object for ours before ours lands. Waiting the whole time first lets the look
+        see both, and refuse to choose.
+        """
+        if settle:
+            time.sleep(self._settings.timeout)
+        return recover()
+
+    def _unrecovered(self, lost: ConfdError, what: str) -> ConfdError:
+        lost.summary = (
+            f"confd did not create {what} ({lost.summary}); each lost answer was checked and nothing "
+            f"had landed, so nothing is left behind"
+        )
+        return lost
+
+    def full_path(self, path: str) -> str:
+        """The URL path of a confd path, as errors and request logs show it."""
+        return self._path(path)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -193,8 +238,9 @@ class ConfdClient:
         retry: bool,
         authenticated: bool = True,
     ) -> httpx.Response:
+        """One request, retried when that is safe: always when it never left, else only if `retry`."""
         url = self._settings.confd_base + path
-        attempts = self._settings.retries + 1 if retry else 1
+        attempts = self._settings.retries + 1
         renewed = False
         attempt = 0
         while True:
@@ -213,13 +259,18 @@ class ConfdClient:
                 )
             except httpx.TransportError as error:
                 log.debug("%s %s -> no answer (%s)", method, self._path(path), type(error).__name__)
+                reason = not_sent_reason(error, httpx.URL(url))
                 attempt += 1
-                if attempt < attempts:
+                if (retry or reason is not None) and attempt < attempts:
                     sleep_before_retry(self._settings.backoff, attempt - 1)
                     continue
-                raise ConfdConnectionError(
+                if reason is not None:
+                    raise ConfdNotSent(reason, method=method, path=self._path(path)) from None
+                lost = ConfdConnectionError(
                     f"no answer from confd ({type(error).__name__})", method=method, path=self._path(path)
-                ) from None
+                )
+                lost.in_flight = isinstance(error, IN_FLIGHT)
+                raise lost from None
             log.debug("%s %s -> %s", method, self._path(path), response.status_code)
             if response.status_code == 401:
                 # the token expired early or was revoked: renew once, then give up
@@ -229,7 +280,7 @@ class ConfdClient:
                 raise self._auth_error(method, path)
             if response.status_code >= 500:
                 attempt += 1
-                if attempt < attempts:
+                if retry and attempt < attempts:
                     sleep_before_retry(self._settings.backoff, attempt - 1)
                     continue
             return response
@@ -260,12 +311,14 @@ class ConfdClient:
             ) from None
 
     def _check(self, response: httpx.Response, method: str, path: str, redact: Iterable[str]) -> None:
-        if response.status_code < 400:
+        if 200 <= response.status_code < 300:
             return
         raise self._error(response, method, path, redact)
 
     def _error(self, response: httpx.Response, method: str, path: str, redact: Iterable[str]) -> ConfdError:
         status = response.status_code
+        if 300 <= status < 400:
+            return self._redirect(response, method, path)
         messages = self._scrub(_messages(response), redact)
         kind: type[ConfdError] = ConfdError
         summary = "unexpected answer from confd"
@@ -279,8 +332,23 @@ class ConfdClient:
             kind, summary = ConfdServerError, "confd failed"
         return kind(summary, status=status, messages=messages, method=method, path=self._path(path))
 
+    def _redirect(self, response: httpx.Response, method: str, path: str) -> ConfdRedirect:
+        # a redirect is never followed (the credentials would go with it) nor taken for success
+        location = self._scrub([response.headers.get("Location", "")], ())[0] or "(no Location header)"
+        error = ConfdRedirect(
+            f"confd answered with a redirect to {location} instead of doing the {method}: nothing was "
+            f"changed. Point {key_names('url')} (or {key_names('confd_url')}) at the address it names "
+            f"if that is the Wazo",
+            status=response.status_code,
+            method=method,
+            path=self._path(path),
+        )
+        error.location = location
+        return error
+
     def _scrub(self, messages: list[str], redact: Iterable[str]) -> list[str]:
-        secrets = [s for s in (*self._tokens.secrets, *redact) if s]
+        # longest first: a secret that contains another must not be left half masked
+        secrets = sorted({s for s in (*self._tokens.secrets, *redact) if s}, key=len, reverse=True)
         cleaned = []
         for message in messages:
             for secret in secrets:

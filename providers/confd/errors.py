@@ -1,14 +1,16 @@
-"""The confd error tree: every failure the client reports is one of these.
+"""The error tree of the HTTP layer (confd, wazo-auth, wazo-calld): every failure is one of these.
 
     ConfdError                      status, confd's messages, method, path
      +-- ConfdConfigError           settings missing or unsafe (raised before any connection)
-     +-- ConfdConnectionError       no answer: refused, timed out, dropped
+     +-- ConfdConnectionError       no answer: timed out or dropped after the request was sent
+     |    +-- ConfdNotSent          the request never left: refused, DNS failure, TLS not trusted
      +-- ConfdAuthError             wazo-auth refused the credentials, or confd refused the token (401)
      +-- ConfdNotFound              404
      +-- ConfdValidationError       400 (confd's messages say why)
      |    +-- ConfdAlreadyExists    400 "... already exists"
      +-- ConfdServerError           5xx
-     +-- ConfdUncertainWrite        a POST whose outcome cannot be known; not retried
+     +-- ConfdRedirect              3xx: nothing was done; the answer names where it points
+     +-- ConfdUncertainWrite        a POST whose outcome cannot be known; nothing adopted
      +-- ConfdMismatch              confd accepted a write but did not store what was sent
 
 No error ever carries a header, a token, a password or a 401 body (confd echoes the token there).
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 
 
 class ConfdError(Exception):
-    """A failed exchange with wazo-confd or wazo-auth."""
+    """A failed exchange with wazo-confd, wazo-auth or wazo-calld (`service` names which answered)."""
 
     def __init__(
         self,
@@ -30,8 +32,10 @@ class ConfdError(Exception):
         messages: Sequence[str] = (),
         method: str | None = None,
         path: str | None = None,
+        service: str = "confd",
     ) -> None:
         self.summary = summary
+        self.service = service
         self.status = status
         self.messages = list(messages)
         self.method = method
@@ -47,7 +51,7 @@ class ConfdError(Exception):
         if where:
             text += f" [{where}" + (f" -> HTTP {self.status}" if self.status is not None else "") + "]"
         if self.messages:
-            text += "\nconfd said: " + " | ".join(self.messages)
+            text += f"\n{self.service} said: " + " | ".join(self.messages)
         return text
 
 
@@ -56,7 +60,16 @@ class ConfdConfigError(ConfdError):
 
 
 class ConfdConnectionError(ConfdError):
-    """No usable answer: the connection failed, timed out or was dropped."""
+    """No usable answer to a request that was sent: it timed out or the connection was dropped.
+
+    `in_flight` is true when the server may still be working on it (a timeout).
+    """
+
+    in_flight: bool = False
+
+
+class ConfdNotSent(ConfdConnectionError):
+    """The request never left this machine (refused connection, DNS failure, untrusted TLS)."""
 
 
 class ConfdAuthError(ConfdError):
@@ -79,8 +92,14 @@ class ConfdServerError(ConfdError):
     """confd or wazo-auth failed (HTTP 5xx)."""
 
 
+class ConfdRedirect(ConfdError):
+    """A 3xx answer: the server did nothing and points elsewhere (`location`)."""
+
+    location: str | None = None
+
+
 class ConfdUncertainWrite(ConfdError):
-    """A POST may or may not have landed, and nothing can prove which: it was not retried."""
+    """A POST may or may not have landed, and nothing can prove which object it made: none adopted."""
 
 
 class ConfdMismatch(ConfdError):

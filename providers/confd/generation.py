@@ -1,11 +1,13 @@
 """Which confd API a Wazo speaks: the chan_sip one (20.12 and before) or the PJSIP one (20.13 on).
 
-Two facts, as CONTRACT.md 9.5 describes them: the paths of confd's own API spec
+Two facts, as docs/confd-contract.md 9.5 describes them: the paths of confd's own API spec
 (`GET /api/api.yml`, served without credentials: `/registers/sip` only before 20.13,
 `/endpoints/sip/templates` only from 20.13), and the release `GET /infos` reports as
-`wazo_version`. They must agree; a server that serves neither API, or whose version contradicts
-its paths, is refused before anything is written. A run asks once (the program, before it declares
-anything) and passes the answer to whatever needs it.
+`wazo_version`. The paths decide which API the program speaks. The release is read only when the
+answer needs it: on a chan_sip server (every refusal there names it, and it must agree with the
+paths) and on a server that serves neither API or both (refused, naming it). A PJSIP server costs
+one request, a chan_sip one two; `with_version` reads the release in every case (`stacks show`).
+A run asks once (the program, before it plans anything) and passes the answer to what needs it.
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ class ServerGeneration:
         return self.api == "chan_sip"
 
     def describe(self) -> str:
-        """'Wazo 20.12, chan_sip API (/registers/sip)'."""
-        release = f"Wazo {self.version}" if self.version else "Wazo (version not readable)"
+        """'Wazo 20.12, chan_sip API (/registers/sip)'; without a version, what the paths imply."""
+        if self.version:
+            release = f"Wazo {self.version}"
+        else:
+            release = "Wazo 20.12 or older" if self.chan_sip else "Wazo 20.13 or later"
         if self.chan_sip:
             return f"{release}, chan_sip API (/registers/sip)"
         return f"{release}, PJSIP API (/endpoints/sip/templates)"
@@ -99,7 +104,10 @@ def _decide(version: str | None, paths: set[str], where: str) -> ServerGeneratio
     return generation
 
 
-def detect(client: ConfdClient) -> ServerGeneration:
-    """The server's generation: two GETs. A run asks once and hands the answer on."""
+def detect(client: ConfdClient, with_version: bool = False) -> ServerGeneration:
+    """The server's generation: one GET on a PJSIP server, two on any other (or `with_version`)."""
     paths = _spec_paths(client.get_document("/api/api.yml"))
+    if PJSIP_PATH in paths and CHAN_SIP_PATH not in paths and not with_version:
+        # what to send is settled; the release would be shown nowhere (PJSIP messages do not name it)
+        return ServerGeneration(None, "pjsip")
     return _decide(_version(client), paths, client.confd_base)

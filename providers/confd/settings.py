@@ -19,6 +19,7 @@ from providers.confd.errors import ConfdConfigError
 NAMESPACE = "wazo-voip"
 CONFD_LAYOUT = "/api/confd/1.1"
 AUTH_LAYOUT = "/api/auth/0.1"
+CALLD_LAYOUT = "/api/calld/1.0"
 
 # setting name -> (config key without namespace, environment variable)
 KEYS: dict[str, tuple[str, str]] = {
@@ -31,6 +32,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "insecure": ("insecure", "WAZO_INSECURE"),
     "confd_url": ("confdUrl", "WAZO_CONFD_URL"),
     "auth_url": ("authUrl", "WAZO_AUTH_URL"),
+    "calld_url": ("calldUrl", "WAZO_CALLD_URL"),
 }
 
 
@@ -53,6 +55,7 @@ class Settings:
     tenant: str | None = None
     confd_url: str | None = None
     auth_url: str | None = None
+    calld_url: str | None = None
     timeout: float = 15.0
     retries: int = 3
     backoff: float = 0.2
@@ -66,8 +69,16 @@ class Settings:
     def auth_base(self) -> str:
         return (self.auth_url or self.url.rstrip("/") + AUTH_LAYOUT).rstrip("/")
 
-    def validate(self) -> Settings:
-        """Refuse unusable or unsafe settings before any connection is made."""
+    @property
+    def calld_base(self) -> str:
+        return (self.calld_url or self.url.rstrip("/") + CALLD_LAYOUT).rstrip("/")
+
+    def validate(self, calld: bool = False) -> Settings:
+        """Refuse unusable or unsafe settings before any connection is made.
+
+        calld's URL is checked only by the tools that call it (`calld=True`): the program never
+        does, and a stack must not fail to deploy over a setting it does not use.
+        """
         if not self.url:
             raise ConfdConfigError(f"no Wazo URL: set {key_names('url')}")
         if not self.token and not (self.username and self.password):
@@ -79,10 +90,15 @@ class Settings:
                 + " and "
                 + key_names("password")
             )
-        for base in (self.confd_base, self.auth_base):
+        bases = [(self.confd_base, "confd_url"), (self.auth_base, "auth_url")]
+        if calld:
+            bases.append((self.calld_base, "calld_url"))
+        for base, setting in bases:
             parts = urlsplit(base)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ConfdConfigError(f"{base!r} is not an http(s) URL: check {key_names('url')}")
+                # name the key the URL came from: the service's own override, else `url`
+                key = setting if getattr(self, setting) else "url"
+                raise ConfdConfigError(f"{base!r} is not an http(s) URL: check {key_names(key)}")
             if parts.scheme == "http" and not self.insecure and not is_loopback(parts.hostname):
                 raise ConfdConfigError(
                     f"refusing to send credentials over plain http to {parts.hostname}: use https, "
@@ -131,6 +147,7 @@ def settings_from(get: Callable[[str], Any], environ: Mapping[str, str] | None =
         tenant=values["tenant"],
         confd_url=values["confd_url"],
         auth_url=values["auth_url"],
+        calld_url=values["calld_url"],
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox import errors
 from sandbox.generations import Generation
-from sandbox.rules import chan_sip, contexts, sip
+from sandbox.rules import calld, chan_sip, contexts, sip
 from sandbox.rules.common import (
     Caller,
     ListParams,
@@ -187,6 +187,10 @@ def delete(conn: sqlite3.Connection, caller: Caller, trunk_id: int) -> None:
     # a trunk takes its SIP endpoint with it, and before 20.13 its register too
     # (xivo-dao resources/trunk/persistor.py TrunkPersistor.delete)
     if row["endpoint_sip_uuid"]:
+        endpoint = conn.execute(
+            "SELECT name FROM endpoints WHERE uuid = ?", (row["endpoint_sip_uuid"],)
+        ).fetchone()
+        calld.trunk_deleted(conn, "sip", endpoint["name"])
         sip.delete_row(conn, row["endpoint_sip_uuid"])
     if row["endpoint_sip_id"] is not None:
         chan_sip.delete_endpoint_row(conn, row["endpoint_sip_id"])
@@ -218,6 +222,7 @@ def associate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, 
             "Trunk", "Endpoint", trunk_id=other["id"], endpoint="sip", endpoint_id=as_uuid(endpoint["uuid"])
         )
     conn.execute("UPDATE trunks SET endpoint_sip_uuid = ? WHERE id = ?", (endpoint["uuid"], trunk_id))
+    calld.trunk_endpoint_associated(conn, "sip", endpoint["name"])
 
 
 def dissociate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, sip_uuid: str) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from providers.interconnect import ContextRef, VoipProviderInterconnect, VoipProviderInterconnectArgs
-from providers.model import ConfigError, Contexts, IncallRange, Provider, load_stack_config
-from providers.plan import ContextInfo, PlanError
+from providers.interconnect import declare_stack
+from providers.model import ConfigError, Contexts, IncallRange, Provider, StackConfig, load_stack_config
+from providers.plan import ContextInfo, PlanError, plan_stack
 from tests.support.engine import EchoMocks, RunResult, run_program
 
 TENANT = "11111111-1111-4111-8111-111111111111"
@@ -82,25 +82,19 @@ def provider(**overrides: Any) -> Provider:
 def build(
     *providers: Provider, directory: StaticDirectory | None = None, contexts: Contexts | None = None
 ) -> tuple[EchoMocks, RunResult]:
-    directory = directory or StaticDirectory()
+    """The stack of these providers planned against `directory`, then declared under mocks."""
+    config = StackConfig(
+        url="https://wazo.example.com",
+        tenant=TENANT,
+        providers=list(providers),
+        contexts=contexts or Contexts(),
+    )
+    plan = plan_stack(config, directory or StaticDirectory())
     engine = EchoMocks()
 
     def program() -> None:
-        built: dict[str, VoipProviderInterconnect] = {}
-        incall = outcall = None
-        for item in providers:
-            args = VoipProviderInterconnectArgs(
-                tenant_uuid=TENANT,
-                provider=item,
-                contexts=contexts or Contexts(),
-                incall_context=incall,
-                outcall_context=outcall,
-                other_trunk_ids={name: c.trunk_id for name, c in built.items()},
-            )
-            component = VoipProviderInterconnect(item.name, args, directory)
-            incall, outcall = component.incall_context, component.outcall_context or outcall
-            built[item.name] = component
-        pulumi.export("trunks", {name: c.trunk_id for name, c in built.items()})
+        declared = declare_stack(plan)
+        pulumi.export("trunks", {name: c.trunk_id for name, c in declared.trunks.items()})
 
     result = run_program(engine, {}, program)
     return engine, result
@@ -110,32 +104,62 @@ def by_name(result: RunResult) -> dict[str, Any]:
     return {reg.name: reg for reg in result.registrations.values()}
 
 
-def test_children_follow_the_seed_and_are_parented_to_the_component():
+def test_trunks_are_components_and_the_tenants_calls_are_children_of_the_stack():
     _, result = build(provider())
     regs = by_name(result)
     component = regs["acme-voipco"]
     assert component.type == "wazo-voip:index:VoipProviderInterconnect"
-    expected = {
+    in_component = {
         "acme-voipco-trunk": "Trunk",
         "acme-voipco-endpoint": "EndpointSip",
         "acme-voipco-trunk-endpoint": "TrunkEndpointSip",
-        "acme-voipco-outcall": "Outcall",
-        "acme-voipco-outcall-trunks": "OutcallTrunks",
-        "acme-voipco-pattern-_NXXNXXXXXX": "Extension",
-        "acme-voipco-pattern-_NXXNXXXXXX-outcall": "OutcallExtension",
-        "acme-voipco-pattern-_1NXXNXXXXXX": "Extension",
-        "acme-voipco-pattern-_1NXXNXXXXXX-outcall": "OutcallExtension",
-        "acme-voipco-did-15551230000": "Extension",
-        "acme-voipco-did-15551230000-incall": "Incall",
-        "acme-voipco-did-15551230000-link": "IncallExtension",
-        "acme-voipco-did-15551239000": "Extension",
-        "acme-voipco-did-15551239000-incall": "Incall",
-        "acme-voipco-did-15551239000-link": "IncallExtension",
+    }
+    of_the_tenant = {
+        "outcall-acme-out": "Outcall",
+        "outcall-acme-out-trunks": "OutcallTrunks",
+        "pattern-_NXXNXXXXXX": "Extension",
+        "pattern-_NXXNXXXXXX-outcall": "OutcallExtension",
+        "pattern-_1NXXNXXXXXX": "Extension",
+        "pattern-_1NXXNXXXXXX-outcall": "OutcallExtension",
+        "did-5551230000": "Extension",
+        "did-5551230000-incall": "Incall",
+        "did-5551230000-link": "IncallExtension",
+        "did-5551239000": "Extension",
+        "did-5551239000-incall": "Incall",
+        "did-5551239000-link": "IncallExtension",
     }
     children = {name: reg for name, reg in regs.items() if name != "acme-voipco"}
-    assert {name: reg.type.rsplit(":", 1)[-1] for name, reg in children.items()} == expected
-    assert all(reg.parent == component.urn for reg in children.values())
+    assert {name: reg.type.rsplit(":", 1)[-1] for name, reg in children.items()} == {
+        **in_component,
+        **of_the_tenant,
+    }
+    assert {name for name, reg in children.items() if reg.parent == component.urn} == set(in_component)
+    stack_urn = {reg.parent for name, reg in children.items() if name in of_the_tenant}
+    assert len(stack_urn) == 1
+    assert stack_urn.pop().endswith("::pulumi:pulumi:Stack::wazo-voip-dev")
     assert all(reg.type.startswith("pulumi-python:dynamic/wazo-voip:") for reg in children.values())
+
+
+def test_each_resource_outside_a_trunk_lists_its_first_layout_name_under_its_provider():
+    _, result = build(provider())
+    regs = by_name(result)
+    component = regs["acme-voipco"].urn
+    assert regs["acme-voipco-trunk"].aliases == []
+    expected = {
+        "outcall-acme-out": "acme-voipco-outcall",
+        "outcall-acme-out-trunks": "acme-voipco-outcall-trunks",
+        "pattern-_NXXNXXXXXX": "acme-voipco-pattern-_NXXNXXXXXX",
+        "pattern-_NXXNXXXXXX-outcall": "acme-voipco-pattern-_NXXNXXXXXX-outcall",
+        "did-5551230000": "acme-voipco-did-15551230000",
+        "did-5551230000-incall": "acme-voipco-did-15551230000-incall",
+        "did-5551230000-link": "acme-voipco-did-15551230000-link",
+    }
+    for name, former in expected.items():
+        qualified = regs[name].type
+        assert regs[name].aliases == [
+            component.replace("::wazo-voip:index:VoipProviderInterconnect::acme-voipco", "")
+            + f"::wazo-voip:index:VoipProviderInterconnect${qualified}::{former}"
+        ], name
 
 
 def test_dependencies_are_carried_by_outputs():
@@ -147,12 +171,12 @@ def test_dependencies_are_carried_by_outputs():
 
     assert deps("acme-voipco-trunk-endpoint", "trunk_id") == {"acme-voipco-trunk"}
     assert deps("acme-voipco-trunk-endpoint", "endpoint_uuid") == {"acme-voipco-endpoint"}
-    assert deps("acme-voipco-outcall-trunks", "outcall_id") == {"acme-voipco-outcall"}
-    assert deps("acme-voipco-outcall-trunks", "trunk_ids") == {"acme-voipco-trunk"}
-    pattern = "acme-voipco-pattern-_NXXNXXXXXX"
+    assert deps("outcall-acme-out-trunks", "outcall_id") == {"outcall-acme-out"}
+    assert deps("outcall-acme-out-trunks", "trunk_ids") == {"acme-voipco-trunk"}
+    pattern = "pattern-_NXXNXXXXXX"
     assert deps(f"{pattern}-outcall", "extension_id") == {pattern}
-    assert deps(f"{pattern}-outcall", "outcall_id") == {"acme-voipco-outcall"}
-    did = "acme-voipco-did-15551230000"
+    assert deps(f"{pattern}-outcall", "outcall_id") == {"outcall-acme-out"}
+    did = "did-5551230000"
     assert deps(f"{did}-link", "incall_id") == {f"{did}-incall"}
     assert deps(f"{did}-link", "extension_id") == {did}
 
@@ -183,16 +207,13 @@ def test_inputs_are_what_the_seed_procedure_sends():
     ]
     assert endpoint["identify_section_options"] == [["match", "sip.voipco.example"]]
     assert endpoint["auth_section_options"] == []
-    pattern = engine.inputs["acme-voipco-pattern-_1NXXNXXXXXX-outcall"]
+    pattern = engine.inputs["pattern-_1NXXNXXXXXX-outcall"]
     assert (pattern["strip_digits"], pattern["caller_id"]) == (1, "+15551230000")
-    assert engine.inputs["acme-voipco-pattern-_1NXXNXXXXXX"]["context"] == OUTCALL.name
+    assert engine.inputs["pattern-_1NXXNXXXXXX"]["context"] == OUTCALL.name
     # did_length 10: the provider delivers, and confd compares, the last ten digits
-    assert engine.inputs["acme-voipco-did-15551230000"]["exten"] == "5551230000"
-    assert engine.inputs["acme-voipco-did-15551230000"]["context"] == INCALL.name
-    assert engine.inputs["acme-voipco-did-15551230000-incall"]["destination"] == {
-        "type": "user",
-        "user_id": 1,
-    }
+    assert engine.inputs["did-5551230000"]["exten"] == "5551230000"
+    assert engine.inputs["did-5551230000"]["context"] == INCALL.name
+    assert engine.inputs["did-5551230000-incall"]["destination"] == {"type": "user", "user_id": 1}
 
 
 def test_registration_off_uses_the_global_template_and_no_registration_sections():
@@ -216,18 +237,10 @@ def test_passwords_are_secret_inputs_and_secret_outputs():
     for name, reg in by_name(result).items():
         if name != "acme-voipco-endpoint":
             assert not reg.secret_inputs, name
-    component_outputs = next(iter(result.component_outputs.values()))
+    (component_outputs,) = result.component_outputs.values()
     assert PASSWORD not in repr(component_outputs)
-    assert set(component_outputs) == {
-        "trunk_id",
-        "endpoint_uuid",
-        "endpoint_name",
-        "outcall_id",
-        "dids",
-        "contexts",
-    }
-    assert component_outputs["contexts"] == {"incall": INCALL.name, "outcall": OUTCALL.name}
-    assert set(component_outputs["dids"]) == {"+15551230000", "+15551239000"}
+    assert set(component_outputs) == {"trunk_id", "endpoint_uuid", "endpoint_name"}
+    assert component_outputs["endpoint_name"] == "acme-voipco"
 
 
 def test_a_backup_provider_shares_the_contexts_and_the_outcall_lists_trunks_in_order():
@@ -241,19 +254,35 @@ def test_a_backup_provider_shares_the_contexts_and_the_outcall_lists_trunks_in_o
     )
     engine, result = build(backup, primary)
     regs = by_name(result)
-    deps = regs["acme-voipco-outcall-trunks"].property_dependencies["trunk_ids"]
+    deps = regs["outcall-acme-out-trunks"].property_dependencies["trunk_ids"]
     assert {urn.rsplit("::", 1)[-1] for urn in deps} == {"acme-voipco-trunk", "acme-backup-trunk"}
-    trunk_ids = engine.inputs["acme-voipco-outcall-trunks"]["trunk_ids"]
-    primary_id = engine.inputs["acme-voipco-trunk"]  # inputs only; ids come from the mocks' outputs
-    assert isinstance(primary_id, dict)
-    assert len(trunk_ids) == 2
-    assert result.stack_outputs["trunks"]["acme-voipco"] == trunk_ids[0]
-    assert result.stack_outputs["trunks"]["acme-backup"] == trunk_ids[1]
-    assert "acme-backup-outcall" not in regs
+    trunk_ids = engine.inputs["outcall-acme-out-trunks"]["trunk_ids"]
+    assert trunk_ids == [
+        result.stack_outputs["trunks"]["acme-voipco"],
+        result.stack_outputs["trunks"]["acme-backup"],
+    ]
+    assert trunk_ids[0] != trunk_ids[1]
+    assert [name for name, reg in regs.items() if reg.type.endswith(":Outcall")] == ["outcall-acme-out"]
     assert engine.inputs["acme-backup-trunk"]["context"] == INCALL.name
 
 
-def test_contexts_are_created_and_shared_when_the_tenant_has_none():
+def test_two_outcalls_may_each_list_the_others_trunk():
+    # the first layout refused this as a cycle: its outcalls lived inside the trunks' components
+    first = provider(
+        outgoing={"outcall": "out-a", "trunks": ["acme-voipco", "acme-b"], "patterns": [{"exten": "_0X."}]}
+    )
+    second = provider(
+        name="acme-b",
+        incoming=[],
+        outgoing={"outcall": "out-b", "trunks": ["acme-b", "acme-voipco"], "patterns": [{"exten": "_9X."}]},
+    )
+    engine, result = build(first, second)
+    trunks = result.stack_outputs["trunks"]
+    assert engine.inputs["outcall-out-a-trunks"]["trunk_ids"] == [trunks["acme-voipco"], trunks["acme-b"]]
+    assert engine.inputs["outcall-out-b-trunks"]["trunk_ids"] == [trunks["acme-b"], trunks["acme-voipco"]]
+
+
+def test_contexts_are_created_and_shared_when_the_stack_creates_them():
     contexts = Contexts(create=True, incall_ranges=[IncallRange(start="15551230000", end="15551239999")])
     second = provider(
         name="acme-second", outgoing=None, incoming=[{"did": "+15551230009", "destination": {"type": "none"}}]
@@ -261,16 +290,32 @@ def test_contexts_are_created_and_shared_when_the_tenant_has_none():
     engine, result = build(provider(), second, directory=StaticDirectory(contexts=[]), contexts=contexts)
     regs = by_name(result)
     created = {name: engine.inputs[name] for name, reg in regs.items() if reg.type.endswith(":Context")}
-    assert set(created) == {"acme-voipco-incall-context", "acme-voipco-outcall-context"}
-    assert created["acme-voipco-incall-context"]["incall_ranges"] == [
+    assert set(created) == {"incall-context", "outcall-context"}
+    assert created["incall-context"]["incall_ranges"] == [
         {"start": "15551230000", "end": "15551239999", "did_length": 0}
     ]
-    assert created["acme-voipco-outcall-context"]["type"] == "outcall"
+    assert created["outcall-context"]["type"] == "outcall"
     # did_length 0: the whole number is the exten
-    assert engine.inputs["acme-voipco-did-15551230000"]["exten"] == "15551230000"
-    incall_urn = regs["acme-voipco-incall-context"].urn
+    assert engine.inputs["did-15551230000"]["exten"] == "15551230000"
+    incall_urn = regs["incall-context"].urn
     assert regs["acme-second-trunk"].property_dependencies["context"] == [incall_urn]
-    assert regs["acme-second-did-15551230009"].property_dependencies["context"] == [incall_urn]
+    assert regs["did-15551230009"].property_dependencies["context"] == [incall_urn]
+    assert regs["pattern-_NXXNXXXXXX"].property_dependencies["context"] == [regs["outcall-context"].urn]
+
+
+def test_created_contexts_are_declared_even_when_the_tenant_has_contexts_of_their_type():
+    # on the second run the tenant holds the contexts the first run created: the stack keeps them
+    contexts = Contexts(create=True, incall_ranges=[IncallRange(start="15551230000", end="15551239999")])
+
+    class Refusing(StaticDirectory):
+        def contexts(self, type_: str) -> list[ContextInfo]:
+            raise AssertionError("a stack that creates its contexts never looks them up")
+
+    _, result = build(provider(), directory=Refusing(), contexts=contexts)
+    assert {n for n, r in by_name(result).items() if r.type.endswith(":Context")} == {
+        "incall-context",
+        "outcall-context",
+    }
 
 
 @pytest.mark.parametrize(
@@ -300,7 +345,8 @@ def test_contexts_are_created_and_shared_when_the_tenant_has_none():
         (
             StaticDirectory(users={}),
             None,
-            "no single user of the tenant has the email 'alice@acme.example'",
+            "wazo-voip:providers[0].incoming[0].destination: no single user of the tenant has the email "
+            "'alice@acme.example'",
         ),
     ],
     ids=["several-incall", "no-incall", "named-missing", "named-wrong-type", "unknown-user"],
@@ -311,20 +357,23 @@ def test_context_and_lookup_failures_are_clear(directory, contexts, message):
     assert message in str(raised.value)
 
 
-def test_a_did_outside_the_incall_ranges_names_the_did_and_the_ranges():
+def test_a_did_outside_the_incall_ranges_names_its_key_the_did_and_the_ranges():
     bad = provider(incoming=[{"did": "+15559990000", "destination": {"type": "none"}}])
     with pytest.raises(PlanError) as raised:
         build(bad)
-    assert str(raised.value).startswith(
-        "DID +15559990000 is outside the incall ranges of context 'ctx-acme-incall-1' "
-        "(15551230000-15551239999 (did_length 10))"
-    )
+    assert raised.value.problems == [
+        "wazo-voip:providers[0].incoming[0].did: DID +15559990000 is outside the incall ranges of context "
+        "'ctx-acme-incall-1' (15551230000-15551239999 (did_length 10)); confd would accept it at creation "
+        "but refuse every later update of that extension. Add a range to the context or fix the DID"
+    ]
 
 
 def test_an_unknown_transport_and_a_missing_password_are_clear():
     directory = StaticDirectory()
     directory.transports = {}
-    with pytest.raises(PlanError, match="no SIP transport named 'transport-udp'"):
+    with pytest.raises(
+        PlanError, match=r"providers\[0\].transport: the Wazo has no SIP transport named 'transport-udp'"
+    ):
         build(provider(), directory=directory)
     with pytest.raises(PlanError, match=r"run `pulumi config set --secret --path 'providers\[N\].password'"):
         build(provider(password=None))
@@ -428,23 +477,16 @@ def test_config_errors_never_echo_a_secret():
     assert "top-secret-api" not in str(raised.value)
 
 
-def test_explicit_context_refs_skip_the_lookup():
+def test_named_contexts_skip_the_lookup_by_type():
     class Refusing(StaticDirectory):
         def contexts(self, type_: str) -> list[ContextInfo]:
             raise AssertionError("no lookup expected")
 
-    refs = {
-        "incall_context": ContextRef(INCALL.name, INCALL.incall_ranges),
-        "outcall_context": ContextRef(OUTCALL.name),
-    }
-    engine = EchoMocks()
-
-    def program() -> None:
-        args = VoipProviderInterconnectArgs(tenant_uuid=TENANT, provider=provider(), **refs)
-        VoipProviderInterconnect("p", args, Refusing())
-
-    run_program(engine, {}, program)
-    assert engine.inputs["p-trunk"]["context"] == INCALL.name
+    engine, _ = build(
+        provider(), directory=Refusing(), contexts=Contexts(incall=INCALL.name, outcall=OUTCALL.name)
+    )
+    assert engine.inputs["acme-voipco-trunk"]["context"] == INCALL.name
+    assert engine.inputs["pattern-_NXXNXXXXXX"]["context"] == OUTCALL.name
 
 
 def test_the_program_stops_before_any_resource_on_bad_config_naming_the_key():
@@ -463,3 +505,48 @@ def test_the_program_stops_before_any_resource_on_bad_config_naming_the_key():
         "wazo-voip:providers[0].port: Input should be greater than or equal to 1"
     )
     assert engine.inputs == {}
+
+
+def test_a_did_the_cli_stored_as_a_number_is_taken_as_its_digits():
+    # `pulumi config set --path 'providers[0].incoming[0].did' +15551230000` stores 15551230000
+    values = with_provider(
+        incoming=[{"did": 15551230000, "exten": 5551230000, "destination": {"type": "none"}}]
+    )
+    (did,) = load_stack_config(values).providers[0].incoming
+    assert (did.did, did.digits, did.exten) == ("15551230000", "15551230000", "5551230000")
+    # the same exten as the E.164 form: the same DID in the incall context
+    engine, _ = build(provider(incoming=[{"did": 15551230000, "destination": {"type": "none"}}]))
+    assert engine.inputs["did-5551230000"]["exten"] == "5551230000"
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "command"),
+    [
+        (
+            with_provider(
+                outgoing={"outcall": "o", "patterns": [{"exten": "_0X", "caller_id": 15551230000}]}
+            ),
+            "wazo-voip:providers[0].outgoing.patterns[0].caller_id",
+            "pulumi config set --type string --path 'providers[0].outgoing.patterns[0].caller_id' <value>",
+        ),
+        (
+            with_provider(username=140000000),
+            "wazo-voip:providers[0].username",
+            "pulumi config set --type string --path 'providers[0].username' <value>",
+        ),
+        (
+            with_provider(password=987654321),
+            "wazo-voip:providers[0].password",
+            "pulumi config set --secret --type string --path 'providers[0].password' <value>",
+        ),
+    ],
+    ids=["caller-id", "username", "password"],
+)
+def test_any_other_string_the_cli_stored_as_a_number_asks_for_type_string(values, key, command):
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(values)
+    (line,) = raised.value.problems
+    assert line.startswith(f"{key}: is a number, not a string")
+    assert line.endswith(f"`{command}`")
+    assert "15551230000" not in line
+    assert "987654321" not in line

@@ -1,4 +1,4 @@
-"""VoipProviderInterconnect on a Wazo 20.12 (chan_sip API), under mocks: children, secrets, refusals."""
+"""The stack planned for a Wazo 20.12 (chan_sip API) and declared under mocks: children, secrets, refusals."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from providers.confd.generation import ServerGeneration
-from providers.interconnect import VoipProviderInterconnect, VoipProviderInterconnectArgs
-from providers.model import Contexts, Provider
-from providers.plan import PlanError, chan_sip_options, legacy_notes, legacy_problems
+from providers.interconnect import declare_stack
+from providers.model import Contexts, Provider, StackConfig
+from providers.plan import PlanError, chan_sip_options, legacy_notes, legacy_problems, plan_stack
 from tests.component.test_interconnect import PASSWORD, TENANT, StaticDirectory, by_name, provider
 from tests.support.engine import EchoMocks, RunResult, run_program
 
@@ -20,13 +20,15 @@ ON = "Wazo 20.12, chan_sip API (/registers/sip)"
 def build(
     item: Provider, contexts: Contexts | None = None, directory: Any = None
 ) -> tuple[EchoMocks, RunResult]:
+    """The stack of this provider planned for a Wazo 20.12, then declared under mocks."""
+    config = StackConfig(
+        url="https://wazo.example.com", tenant=TENANT, providers=[item], contexts=contexts or Contexts()
+    )
+    plan = plan_stack(config, directory or StaticDirectory(), SERVER)
     engine = EchoMocks()
 
     def program() -> None:
-        args = VoipProviderInterconnectArgs(
-            tenant_uuid=TENANT, provider=item, contexts=contexts or Contexts(), server=SERVER
-        )
-        VoipProviderInterconnect(item.name, args, directory or StaticDirectory())
+        declare_stack(plan)
 
     return engine, run_program(engine, {}, program)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pulumi
 import pytest
 import yaml
 
@@ -215,13 +216,13 @@ def test_adding_removing_and_repointing_dids_changes_exactly_those_objects(first
     prefix = "pulumi-python:dynamic/wazo-voip:"
     assert sorted(result.operations) == sorted(
         [
-            ("create", f"{prefix}Extension::acme-voipco-did-15551230003"),
-            ("create", f"{prefix}Incall::acme-voipco-did-15551230003-incall"),
-            ("create", f"{prefix}IncallExtension::acme-voipco-did-15551230003-link"),
-            ("update", f"{prefix}Incall::acme-voipco-did-15551230001-incall"),
-            ("delete", f"{prefix}IncallExtension::acme-backupco-did-15551239001-link"),
-            ("delete", f"{prefix}Incall::acme-backupco-did-15551239001-incall"),
-            ("delete", f"{prefix}Extension::acme-backupco-did-15551239001"),
+            ("create", f"{prefix}Extension::did-5551230003"),
+            ("create", f"{prefix}Incall::did-5551230003-incall"),
+            ("create", f"{prefix}IncallExtension::did-5551230003-link"),
+            ("update", f"{prefix}Incall::did-5551230001-incall"),
+            ("delete", f"{prefix}IncallExtension::did-5551239001-link"),
+            ("delete", f"{prefix}Incall::did-5551239001-incall"),
+            ("delete", f"{prefix}Extension::did-5551239001"),
         ]
     )
     # the sandbox saw exactly those writes, dependents removed first
@@ -253,3 +254,77 @@ def test_adding_removing_and_repointing_dids_changes_exactly_those_objects(first
         "5551230003",
         "5551239000",
     }
+
+
+def _last_provider_broken(config: dict[str, Any], how: str) -> str:
+    """Break the stack's last provider (acme-backupco) one way; the key the error must name."""
+    backupco = config["wazo-voip:providers"][1]
+    if how == "did-outside-ranges":
+        backupco["incoming"].append({"did": "+15559990000", "destination": {"type": "none"}})
+        return "wazo-voip:providers[1].incoming[2].did: DID +15559990000 is outside the incall ranges"
+    if how == "same-exten-across-providers":
+        # +15551230001 (VoIPCo) and 5551230001 both arrive as 5551230001 with did_length 10
+        backupco["incoming"].append({"did": "5551230001", "destination": {"type": "none"}})
+        return (
+            "wazo-voip:providers[1].incoming[2].did: DID 5551230001 becomes exten '5551230001' in context "
+            f"{seed.CONTEXTS[('acme', 'incall')].name!r}, as DID +15551230001 "
+            "(wazo-voip:providers[0].incoming[1]) does"
+        )
+    if how == "unknown-user":
+        backupco["incoming"][0]["destination"] = {"type": "user", "user_email": "nobody@acme.example"}
+        return "wazo-voip:providers[1].incoming[0].destination: no single user of the tenant has the email"
+    if how == "unknown-transport":
+        backupco["transport"] = "transport-tcp"
+        return "wazo-voip:providers[1].transport: the Wazo has no SIP transport named 'transport-tcp'"
+    if how == "pattern-of-another-outcall":
+        backupco["outgoing"] = {"outcall": "acme-backup-out", "patterns": [{"exten": "_011."}]}
+        return (
+            "wazo-voip:providers[1].outgoing.patterns[0].exten: pattern '_011.' is also a pattern of outcall"
+        )
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "did-outside-ranges",
+        "same-exten-across-providers",
+        "unknown-user",
+        "unknown-transport",
+        "pattern-of-another-outcall",
+    ],
+)
+def test_a_problem_in_the_last_provider_stops_the_stack_before_any_write(clean_sandbox, how):
+    config = acme_dev_config(clean_sandbox)
+    problem = _last_provider_broken(config, how)
+    engine = EngineDouble(config)
+    seq = clean_sandbox.last_seq()
+
+    with pytest.raises(pulumi.RunError) as raised:
+        engine.run(stack="acme-dev")
+
+    assert str(raised.value).startswith("the stack cannot be deployed:\n")
+    assert problem in str(raised.value)
+    assert engine.result.operations == []
+    assert engine.state == {}
+    writes = [(r["method"], r["path"]) for r in clean_sandbox.requests(since=seq) if r["method"] != "GET"]
+    assert [w for w in writes if w[1].startswith("/api/confd/")] == []
+
+
+def test_every_problem_of_the_stack_is_listed_at_once(clean_sandbox):
+    config = acme_dev_config(clean_sandbox)
+    expected = [
+        _last_provider_broken(config, how)
+        for how in ("did-outside-ranges", "unknown-user", "unknown-transport", "pattern-of-another-outcall")
+    ]
+    config["wazo-voip:providers"][0]["incoming"][0]["did"] = "+15550000000"
+    engine = EngineDouble(config)
+
+    with pytest.raises(pulumi.RunError) as raised:
+        engine.run(stack="acme-dev")
+
+    lines = str(raised.value).splitlines()[1:]
+    assert len(lines) == 5
+    expected.append("wazo-voip:providers[0].incoming[0].did: DID +15550000000 is outside")
+    for problem in expected:
+        assert sum(problem in line for line in lines) == 1, problem

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,8 @@ class Cli:
     project: Path
     home: Path
     backend: Path
+    timeout: float = _TIMEOUT
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -105,6 +107,7 @@ class Cli:
             PULUMI_SKIP_UPDATE_CHECK="true",
             NO_COLOR="1",
         )
+        env.update(self.extra_env)
         return env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -114,7 +117,7 @@ class Cli:
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=_TIMEOUT,
+            timeout=self.timeout,
             check=False,
         )
         if check and result.returncode != 0:
@@ -131,6 +134,22 @@ class Cli:
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "--json").stdout)
 
+    def events(self, *args: str) -> list[dict[str, Any]]:
+        """The JSON documents a command prints with --json, one after another (`up` streams events)."""
+        return json_stream(self.run(*args, "--json").stdout)
+
+    def up(self) -> Update:
+        """`pulumi up` with its engine events: what each resource went through."""
+        events = self.events("up", "--yes", "--skip-preview")
+        update = Update()
+        for event in events:
+            if "resOutputsEvent" in event:
+                metadata = event["resOutputsEvent"]["metadata"]
+                update.steps.append((str(metadata["op"]), str(metadata["urn"])))
+            elif "summaryEvent" in event:
+                update.summary = dict(event["summaryEvent"]["resourceChanges"])
+        return update
+
     def export(self) -> dict[str, Any]:
         """The stack's state (secrets stay encrypted in it)."""
         return dict(json.loads(self.run("stack", "export").stdout))
@@ -139,6 +158,28 @@ class Cli:
         deployment = self.export()["deployment"]
         found = deployment.get("resources") or []
         return [r for r in found if str(r.get("type", "")).endswith(type_suffix)]
+
+
+@dataclass
+class Update:
+    """What `pulumi up --json` reported: (op, urn) per resource step, and the change summary."""
+
+    steps: list[tuple[str, str]] = field(default_factory=list)
+    summary: dict[str, int] = field(default_factory=dict)
+
+
+def json_stream(text: str) -> list[Any]:
+    """Every JSON document of a text that holds several, one after another."""
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    index = 0
+    while True:
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            return documents
+        document, index = decoder.raw_decode(text, index)
+        documents.append(document)
 
 
 def write_stack_file(project: Path, config: dict[str, Any]) -> Path:
@@ -165,6 +206,30 @@ def snapshot(sandbox: SandboxProcess, tenant: str = ACME_TENANT) -> dict[str, li
     return out
 
 
+# the confd collection of each object resource, and the key of its id there
+COLLECTION_OF = {
+    "Context": ("/contexts", "id"),
+    "Trunk": ("/trunks", "id"),
+    "EndpointSip": ("/endpoints/sip", "uuid"),
+    "Outcall": ("/outcalls", "id"),
+    "Extension": ("/extensions", "id"),
+    "Incall": ("/incalls", "id"),
+}
+
+
+def object_ids(tenant: dict[str, list[dict[str, Any]]]) -> set[tuple[str, str]]:
+    """(collection, id) of every object of a snapshot."""
+    found = set()
+    for collection, key in COLLECTION_OF.values():
+        found |= {(collection, str(item[key])) for item in tenant.get(collection, [])}
+    return found
+
+
+def state_ids(resources: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(collection, id) of the objects a state records, from (resource kind, id) pairs."""
+    return {(COLLECTION_OF[kind][0], id_) for kind, id_ in resources if kind in COLLECTION_OF}
+
+
 def writes(log: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The confd writes of a request log."""
     return [
@@ -172,3 +237,17 @@ def writes(log: list[dict[str, Any]]) -> list[tuple[str, str]]:
         for item in log
         if item["method"] in ("POST", "PUT", "DELETE") and item["path"].startswith("/api/confd/")
     ]
+
+
+def reads(log: list[dict[str, Any]]) -> list[str]:
+    """The confd reads of a request log."""
+    return [
+        item["path"] for item in log if item["method"] == "GET" and item["path"].startswith("/api/confd/")
+    ]
+
+
+def token_requests(log: list[dict[str, Any]]) -> int:
+    """How many tokens were asked of wazo-auth."""
+    return sum(
+        1 for item in log if item["method"] == "POST" and item["path"].startswith("/api/auth/0.1/token")
+    )

@@ -1,44 +1,44 @@
 """The real `pulumi` CLI end to end: a file:// backend, a passphrase, one stack aimed at the sandbox.
 
-preview shows the creates -> up -> preview --expect-no-changes -> a one-key config change shows
-exactly that property -> up -> an out-of-band change is found by refresh -> destroy leaves the
-tenant as it was. The steps share one stack and run in file order.
+preview shows the creates -> up makes exactly the minimal writes -> the state holds no secret in clear
+-> preview --expect-no-changes -> three everyday changes, each previewed, diff-reported and applied as
+exactly what it is (a label, a new DID, a DID's destination) -> an out-of-band change is found by
+refresh -> destroy leaves the tenant as it was. The steps share one stack and run in file order.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox.seed import ACME_TENANT
+from stacks import report
 from tests.e2e.stack import (
     EXPECTED_CREATES,
+    SECRETS,
     STACK,
     STACK_PASSWORD,
     Cli,
     copy_project,
+    reads,
     secret_settings,
     snapshot,
     stack_config,
+    token_requests,
     write_stack_file,
     writes,
 )
 from tests.support.sandbox import SandboxProcess
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        shutil.which("pulumi") is None,
-        reason="the Pulumi CLI is not on PATH (no registry reachable here ships it); "
-        "this suite drives the real `pulumi` binary",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 TYPES = (
     "Context",
@@ -53,12 +53,24 @@ TYPES = (
     "IncallExtension",
 )
 CHANGED_LABEL = "VoIPCo (main)"
+NEW_DID = "+15551239002"  # in acme's incall range, on the second provider
 # a property line of `pulumi preview --diff`: "      ~ label: "old" => "new""
 PROPERTY_LINE = re.compile(r"^\s*[-+~]\s+([A-Za-z_]\w*)\s*:")
+# what the program reads before declaring anything: contexts by type (2), the two SIP templates,
+# the transports, and the users chosen by email (2)
+PROGRAM_LOOKUPS = 7
+# the writes of the fixed part of acme-dev: per provider a trunk, an endpoint and their link; one
+# outcall with its trunk list, and per pattern an extension and its link
+FIXED_WRITES = 2 * 3 + 2 + 3 * 2
+OBJECT_KINDS = ("Context", "Trunk", "EndpointSip", "Outcall", "Extension", "Incall")
 
 
 def kind_of(urn: str) -> str:
     return urn.split("::")[2].rsplit("$", 1)[-1].rsplit(":", 1)[-1]
+
+
+def name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
 
 
 def changed_properties(text: str) -> set[str]:
@@ -69,6 +81,14 @@ def changes(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in steps if s.get("op") != "same" and kind_of(s["urn"]) in TYPES]
 
 
+def operations(steps: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((s["op"], kind_of(s["urn"])) for s in changes(steps))
+
+
+def applied(steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted((op, kind_of(urn)) for op, urn in steps if op != "same" and kind_of(urn) in TYPES)
+
+
 class Run:
     """What the steps share: the CLI, the sandbox and the tenant before anything ran."""
 
@@ -76,6 +96,13 @@ class Run:
         self.cli = cli
         self.sandbox = sandbox
         self.before = before
+
+    def preview(self, tmp: Path) -> tuple[dict[str, Any], str]:
+        """`pulumi preview --json` as the diff report reads it, and that report."""
+        digest = self.cli.json("preview")
+        path = tmp / f"{STACK}.json"
+        path.write_text(json.dumps(digest))
+        return digest, report.report([path])
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +128,25 @@ def test_preview_shows_the_creates_and_writes_nothing(run: Run) -> None:
     assert steps
     assert {s["op"] for s in steps} == {"create"}
     assert Counter(kind_of(s["urn"]) for s in steps) == EXPECTED_CREATES
-    assert writes(run.sandbox.requests()) == []
+    log = run.sandbox.requests()
+    assert writes(log) == []
+    # the program's own lookups, one token; the provider server is never asked for anything
+    assert len(reads(log)) == PROGRAM_LOOKUPS
+    assert token_requests(log) == 1
 
 
-def test_up_creates_them(run: Run) -> None:
-    run.cli.run("up", "--yes", "--skip-preview")
+def test_up_creates_them_with_exactly_the_minimal_writes(run: Run) -> None:
+    run.sandbox.clear_requests()
+    update = run.cli.up()
+    assert Counter(kind for op, kind in applied(update.steps) if op == "create") == EXPECTED_CREATES
+    log = run.sandbox.requests()
+    dids = EXPECTED_CREATES["Incall"]
+    assert len(writes(log)) == FIXED_WRITES + 3 * dids
+    # the program's lookups, and one look before each object's POST (none before a link's PUT)
+    objects = sum(EXPECTED_CREATES.get(kind, 0) for kind in OBJECT_KINDS)
+    assert len(reads(log)) == PROGRAM_LOOKUPS + objects
+    # one token for the program and one for the provider server: two processes, one login each
+    assert token_requests(log) == 2
     after = snapshot(run.sandbox)
     assert len(after["/trunks"]) == len(run.before["/trunks"]) + EXPECTED_CREATES["Trunk"]
     assert len(after["/incalls"]) == len(run.before["/incalls"]) + EXPECTED_CREATES["Incall"]
@@ -114,29 +155,105 @@ def test_up_creates_them(run: Run) -> None:
     assert {"acme-voipco", "acme-backupco"} <= names
 
 
+def test_the_state_holds_no_secret_in_clear_and_small_providers(run: Run) -> None:
+    exported = run.cli.run("stack", "export").stdout
+    for secret in SECRETS:
+        assert secret not in exported
+    deployment = json.loads(exported)["deployment"]
+    resources = [r for r in deployment["resources"] if kind_of(r["urn"]) in TYPES]
+    assert len(resources) == sum(EXPECTED_CREATES.values())
+    # the engine keeps each pickled provider encrypted (the SDK marks it secret): read it decrypted,
+    # where a secret reads {"<secret signature>": ..., "plaintext": "<JSON of the value>"}
+    shown = json.loads(run.cli.run("stack", "export", "--show-secrets").stdout)["deployment"]
+    providers = {
+        json.loads(r["inputs"]["__provider"]["plaintext"])
+        for r in shown["resources"]
+        if kind_of(r["urn"]) in TYPES
+    }
+    assert all(isinstance(p, str) for p in providers)
+    assert max(len(p) for p in providers) < 200
+    for provider in providers:
+        pickled = base64.b64decode(provider)
+        assert not any(secret.encode() in pickled for secret in SECRETS)
+    # the endpoint's credentials are stored encrypted, as inputs and as outputs
+    endpoint = next(r for r in resources if kind_of(r["urn"]) == "EndpointSip")
+    for part in ("inputs", "outputs"):
+        secret = endpoint[part]["outbound_auth_section_options"]
+        assert isinstance(secret, dict)
+        assert "ciphertext" in secret
+
+
 def test_a_second_preview_expects_no_changes(run: Run) -> None:
     run.sandbox.clear_requests()
     run.cli.run("preview", "--expect-no-changes")
-    assert writes(run.sandbox.requests()) == []
+    log = run.sandbox.requests()
+    assert writes(log) == []
+    assert len(reads(log)) == PROGRAM_LOOKUPS
 
 
-def test_a_one_key_config_change_shows_exactly_that_property(run: Run) -> None:
+def test_a_label_change_is_one_update_of_the_endpoint_and_nothing_else(run: Run, tmp_path: Path) -> None:
     run.cli.run("config", "set", "--path", "providers[0].label", CHANGED_LABEL)
-    result = run.cli.json("preview", "--diff")
-    steps = changes(result["steps"])
-    assert [(s["op"], kind_of(s["urn"])) for s in steps] == [("update", "EndpointSip")]
-    # the server forwards no detailed diff: when the engine names reasons, it is that one
-    assert set(steps[0].get("diffReasons") or ["label"]) == {"label"}
+    digest, text = run.preview(tmp_path)
+    assert operations(digest["steps"]) == [("update", "EndpointSip")]
+    assert "| 0 | 1 | 0 | 0 |" in text  # create, update, replace, delete
+    rows = [line for line in text.splitlines() if line.startswith("| ~ update |")]
+    assert len(rows) == 1
+    assert "`acme-voipco-endpoint`" in rows[0]
+    assert f'`label`: `"VoIPCo (primary)"` → `"{CHANGED_LABEL}"`' in rows[0]
+    assert rows[0].count("→") == 1  # that one property
 
-    text = run.cli.run("preview", "--diff").stdout
-    assert changed_properties(text) == {"label"}
-    assert CHANGED_LABEL in text
+    diff = run.cli.run("preview", "--diff").stdout
+    assert changed_properties(diff) == {"label"}
+    assert CHANGED_LABEL in diff
 
     run.sandbox.clear_requests()
-    run.cli.run("up", "--yes", "--skip-preview")
+    update = run.cli.up()
+    assert applied(update.steps) == [("update", "EndpointSip")]
     assert [method for method, _ in writes(run.sandbox.requests())] == ["PUT"]
     labels = {e["name"]: e["label"] for e in snapshot(run.sandbox)["/endpoints/sip"]}
     assert labels["acme-voipco"] == CHANGED_LABEL
+    run.cli.run("preview", "--expect-no-changes")
+
+
+def test_a_new_did_is_three_creates(run: Run, tmp_path: Path) -> None:
+    run.cli.run("config", "set", "--type", "string", "--path", "providers[1].incoming[2].did", NEW_DID)
+    run.cli.run("config", "set", "--path", "providers[1].incoming[2].destination.type", "none")
+    digest, text = run.preview(tmp_path)
+    assert operations(digest["steps"]) == [
+        ("create", "Extension"),
+        ("create", "Incall"),
+        ("create", "IncallExtension"),
+    ]
+    assert "| 3 | 0 | 0 | 0 |" in text
+
+    run.sandbox.clear_requests()
+    update = run.cli.up()
+    assert applied(update.steps) == [
+        ("create", "Extension"),
+        ("create", "Incall"),
+        ("create", "IncallExtension"),
+    ]
+    done = [(method, re.sub(r"/\d+(?=/|$)", "/N", path)) for method, path in writes(run.sandbox.requests())]
+    # the extension and the incall in either order (they do not depend on each other), then their link
+    assert sorted(done[:2]) == [("POST", "/api/confd/1.1/extensions"), ("POST", "/api/confd/1.1/incalls")]
+    assert done[2:] == [("PUT", "/api/confd/1.1/incalls/N/extensions/N")]
+    run.cli.run("preview", "--expect-no-changes")
+
+
+def test_a_new_destination_is_one_update_of_the_incall(run: Run, tmp_path: Path) -> None:
+    run.cli.run("config", "set", "--path", "providers[0].incoming[1].destination.ring_time", "30")
+    digest, text = run.preview(tmp_path)
+    steps = changes(digest["steps"])
+    assert operations(digest["steps"]) == [("update", "Incall")]
+    assert name_of(steps[0]["urn"]) == "did-5551230001-incall"
+    rows = [line for line in text.splitlines() if line.startswith("| ~ update |")]
+    assert len(rows) == 1
+    assert "`destination.ring_time`: `25` → `30`" in rows[0]
+
+    run.sandbox.clear_requests()
+    update = run.cli.up()
+    assert applied(update.steps) == [("update", "Incall")]
+    assert [method for method, _ in writes(run.sandbox.requests())] == ["PUT"]
     run.cli.run("preview", "--expect-no-changes")
 
 
@@ -159,7 +276,6 @@ def test_refresh_finds_an_out_of_band_change(run: Run) -> None:
     # the next preview wants to put it back, and only that
     steps = changes(run.cli.json("preview", "--diff")["steps"])
     assert [(s["op"], kind_of(s["urn"])) for s in steps] == [("update", "Trunk")]
-    assert set(steps[0].get("diffReasons") or []) <= {"outgoing_caller_id_format"}
 
 
 def test_destroy_leaves_the_tenant_as_it_was(run: Run) -> None:

@@ -15,7 +15,8 @@ SECRET_KEYS = (f"{PROJECT}:password",)
 
 def start_engine(sandbox: SandboxProcess, password: str = STACK_PASSWORD) -> tuple[ProviderServer, Engine]:
     """A fresh server (no provider unpickled, no token yet), through GetPluginInfo and Configure."""
-    server = ProviderServer().start()
+    # DEBUG: every line the providers and httpx log reaches stderr, where test_secrets.py looks
+    server = ProviderServer(log_level="debug").start()
     engine = Engine(server)
     engine.get_plugin_info()
     engine.configure(stack_config(sandbox.url, STACK_USERNAME, password, ACME), SECRET_KEYS)

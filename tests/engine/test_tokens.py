@@ -49,10 +49,10 @@ def test_forty_parallel_creates_share_one_token(
     assert token_requests(log) == 1
     assert log[0]["path"] == TOKEN_PATH  # the login came first, once, before any confd call
     calls = confd_calls(log)
-    # exactly one POST per create, nothing else: no read-back, no retry, no second login
-    assert len(calls) == PARALLEL
-    assert Counter(method for method, _ in calls) == {"POST": PARALLEL}
-    assert statuses(log) == {201: PARALLEL}
+    # exactly one look and one POST per create, nothing else: no read-back, no retry, no second login
+    assert len(calls) == 2 * PARALLEL
+    assert Counter(method for method, _ in calls) == {"GET": PARALLEL, "POST": PARALLEL}
+    assert statuses(log) == {200: PARALLEL, 201: PARALLEL}
     for kind in MIX:
         ids = [s.id for s in states if s.type.endswith(f":{kind}")]
         assert len(ids) == PARALLEL // len(MIX)

@@ -48,7 +48,7 @@ PROVIDERS: dict[str, type[ResourceProvider]] = {
 
 
 def endpoint_inputs(name: str = "acme-provider") -> dict[str, Any]:
-    """A registering provider trunk endpoint, as CONTRACT.md 8.2 lays it out."""
+    """A registering provider trunk endpoint, as docs/confd-contract.md 8.2 lays it out."""
     return {
         "tenant_uuid": ACME,
         "name": name,

@@ -60,7 +60,7 @@ def test_adopt_takes_over_the_existing_object_and_makes_it_match(acme, admin, re
     created = provider.create(inputs)
     assert created.id == str(existing[key])
     methods = [m for m, p in writes(acme.requests(since=seq)) if p != TOKEN_PATH]
-    assert methods == ["POST", "GET", "PUT"]  # refused as duplicate, found, updated to match
+    assert methods == ["GET", "PUT", "GET"]  # found, updated to match, read back to verify
     assert admin.count(path) == 1
     read = provider.read(created.id, (created.outs or {}))
     assert (read.outs or {}) == (created.outs or {})

@@ -1,4 +1,7 @@
-"""Faults injected by the sandbox: retries where safe, POSTs only once proven lost, runs converge."""
+"""Faults injected by the sandbox: retries where safe, POSTs only once proven lost, runs converge.
+
+Every object kind against every kind of fault, and takeovers refused: test_convergence.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
-from providers.confd import ConfdServerError, ConfdUncertainWrite, Settings, configure
+from providers.confd import ConfdServerError, Settings, configure
 from providers.endpoint_sip import EndpointSipProvider
 from providers.extension import ExtensionProvider
 from providers.outcall import OutcallProvider
@@ -93,32 +96,26 @@ def test_lost_answer_after_commit_is_recovered_by_natural_key(acme, admin, resou
     assert counts(admin) == ONE_EACH
 
 
-def test_a_trunk_post_lost_after_commit_is_not_retried_and_says_what_to_check(acme, admin):
+def test_a_trunk_post_lost_after_commit_is_recovered_without_a_second_post(acme, admin):
     acme.fault(method="POST", path=re.escape(CONFD + "/trunks"), times=1, action="drop", phase="after")
     run = provider_run()
-    errors = run.up()
-    assert len(errors) == 1
-    assert isinstance(errors[0], ConfdUncertainWrite)
-    orphan = admin.get("/trunks")["items"][0]["id"]
-    text = str(errors[0])
-    assert "was not retried" in text
-    assert f"Possible orphans now in confd: trunk {orphan}" in text
-    assert [w for w in writes(acme.requests()) if w[1] == f"{CONFD}/trunks"].count(
-        ("POST", f"{CONFD}/trunks")
-    ) == 1
-    # the admin follows the message, then reruns: everything converges, nothing duplicated
-    admin.delete(f"/trunks/{orphan}")
+    assert run.up() == []
+    assert counts(admin) == ONE_EACH
+    (trunk,) = admin.get("/trunks")["items"]
+    assert run.state["trunk"][0] == str(trunk["id"])  # the state holds the trunk the lost POST made
+    trunk_posts = [w for w in writes(acme.requests()) if w == ("POST", f"{CONFD}/trunks")]
+    assert len(trunk_posts) == 1
     assert run.up() == []
     assert counts(admin) == ONE_EACH
 
 
-def test_a_trunk_post_refused_before_commit_leaves_nothing_behind(acme, admin):
+def test_a_trunk_post_refused_before_commit_is_sent_again_once_proven_lost(acme, admin):
     acme.fault(method="POST", path=re.escape(CONFD + "/trunks"), times=1, action="status", status=503)
     run = provider_run()
-    errors = run.up()
-    assert len(errors) == 1
-    assert "Possible orphans" not in str(errors[0])
-    assert counts(admin)["/trunks"] == 0
+    assert run.up() == []
+    assert counts(admin) == ONE_EACH
+    trunk_posts = [w for w in writes(acme.requests()) if w == ("POST", f"{CONFD}/trunks")]
+    assert len(trunk_posts) == 2
     assert run.up() == []
     assert counts(admin) == ONE_EACH
 

@@ -1,4 +1,4 @@
-"""Which API a Wazo speaks, asked as CONTRACT 9.5 says: api.yml's paths and `GET /infos`."""
+"""Which API a Wazo speaks, asked as docs/confd-contract.md 9.5 says: api.yml's paths and `GET /infos`."""
 
 from __future__ import annotations
 
@@ -40,10 +40,20 @@ def confd_reads(sandbox: SandboxProcess, since: int) -> list[str]:
     ]
 
 
-def test_a_current_wazo_speaks_pjsip(clean_sandbox: SandboxProcess):
+def test_a_current_wazo_speaks_pjsip_which_its_spec_alone_tells(clean_sandbox: SandboxProcess):
+    """One request: the paths settle what to send, and no PJSIP message names the release."""
     client = client_for(clean_sandbox)
     seq = clean_sandbox.last_seq()
     found = detect(client)
+    assert found == ServerGeneration(None, "pjsip")
+    assert found.describe() == "Wazo 20.13 or later, PJSIP API (/endpoints/sip/templates)"
+    assert confd_reads(clean_sandbox, seq) == [SPEC]
+
+
+def test_its_release_is_read_when_asked(clean_sandbox: SandboxProcess):
+    client = client_for(clean_sandbox)
+    seq = clean_sandbox.last_seq()
+    found = detect(client, with_version=True)
     assert found == ServerGeneration("26.08", "pjsip")
     assert found.describe() == "Wazo 26.08, PJSIP API (/endpoints/sip/templates)"
     assert confd_reads(clean_sandbox, seq) == [SPEC, INFOS]
@@ -61,7 +71,9 @@ def test_a_20_12_wazo_speaks_chan_sip(clean_legacy_sandbox: SandboxProcess):
 def test_a_token_without_confd_infos_read_still_tells_the_api(clean_legacy_sandbox: SandboxProcess):
     """api.yml needs no credentials (CONTRACT 1); /infos does (confd.infos.read)."""
     client = client_for(clean_legacy_sandbox, "acme-noacl", "noacl-secret")
-    assert detect(client) == ServerGeneration(None, "chan_sip")
+    found = detect(client)
+    assert found == ServerGeneration(None, "chan_sip")
+    assert found.describe() == "Wazo 20.12 or older, chan_sip API (/registers/sip)"
 
 
 def test_a_server_with_neither_api_is_refused_with_its_version(clean_sandbox: SandboxProcess):

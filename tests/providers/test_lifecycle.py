@@ -1,8 +1,9 @@
 """One lifecycle scenario for every resource, against the sandbox over HTTP.
 
-create (exactly its minimal write, no read) -> read (one GET, no diff) -> update each mutable field
-(one PUT each, complete outputs) -> out-of-band change seen by read -> out-of-band delete reported
-gone -> delete twice.
+create (an object: one look by its key or among its candidates, then its POST, no read-back; an
+association: its PUT) -> read (one GET, no diff) -> update each mutable field (an object: one PUT and
+the GET that verifies it; an association: one PUT; complete outputs) -> out-of-band change seen by
+read -> out-of-band delete reported gone -> delete twice.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
-from providers._base import PROVIDER_KEY
+from providers._base import PROVIDER_KEY, ObjectProvider
 from sandbox.seed import TRANSPORT_WSS
 from tests.providers.support import (
     ACME,
@@ -68,7 +69,7 @@ def context_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "context",
         dict(VALID["context"]),
-        [("POST", "/contexts")],
+        [("GET", "/contexts"), ("POST", "/contexts")],
         updates=[
             ("label", "Acme extra incall (renamed)"),
             ("description", "DIDs of the second provider"),
@@ -91,7 +92,7 @@ def trunk_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "trunk",
         {**VALID["trunk"], "context": admin.context_name("incall")},
-        [("POST", "/trunks")],
+        [("GET", "/trunks"), ("POST", "/trunks")],
         updates=[
             ("outgoing_caller_id_format", "national"),
             ("context", admin.context_name("outcall")),
@@ -108,7 +109,7 @@ def endpoint_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "endpoint_sip",
         endpoint_inputs(),
-        [("POST", "/endpoints/sip")],
+        [("GET", "/endpoints/sip"), ("POST", "/endpoints/sip")],
         updates=[
             ("name", "acme-provider-2"),
             ("label", "ACME provider, second line"),
@@ -135,7 +136,7 @@ def outcall_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "outcall",
         dict(VALID["outcall"]),
-        [("POST", "/outcalls")],
+        [("GET", "/outcalls"), ("POST", "/outcalls")],
         updates=[
             ("name", "acme-out-2"),
             ("description", None),
@@ -158,7 +159,7 @@ def extension_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "extension",
         {**VALID["extension"], "context": first},
-        [("POST", "/extensions")],
+        [("GET", "/extensions"), ("POST", "/extensions")],
         updates=[("exten", "_+1NXXNXXXXXX"), ("enabled", False), ("context", second["name"])],
         drift=lambda id_, outs: admin.put(f"/extensions/{id_}", {"exten": "_419."}),
         drift_field="exten",
@@ -171,7 +172,7 @@ def incall_scenario(admin: Admin) -> Scenario:
     return Scenario(
         "incall",
         dict(VALID["incall"]),
-        [("POST", "/incalls")],
+        [("GET", "/incalls"), ("POST", "/incalls")],
         updates=[
             ("destination", {"type": "hangup", "cause": "busy", "timeout": 5}),
             ("caller_id_mode", "prepend"),
@@ -285,14 +286,13 @@ def exercise(sandbox: SandboxProcess, provider: ResourceProvider, scenario: Scen
     inputs = checked.inputs
     assert sandbox.requests(since=seq) == []
 
-    # create: the token, then exactly the minimal write, no read
+    # create: the token, then exactly the look and the minimal write, no read-back
     created = provider.create({**inputs, PROVIDER_KEY: "x"})
     log = sandbox.requests(since=seq)
     assert writes(log)[0] == ("POST", TOKEN_PATH)
     _assert_calls(log[1:], scenario.create_writes)
     assert created.id
     outs = created.outs or {}
-    assert outs is not None
     for name, value in inputs.items():
         assert outs[name] == value, name
 
@@ -307,7 +307,9 @@ def exercise(sandbox: SandboxProcess, provider: ResourceProvider, scenario: Scen
     assert result.changes is False
     assert sandbox.requests(since=seq) == []
 
-    # update each mutable field: one PUT, complete outputs, then read agrees and diff is quiet
+    # update each mutable field: one PUT (and, for an object, the GET that verifies what confd
+    # stored), complete outputs, then read agrees and diff is quiet
+    update_calls = ["PUT", "GET"] if isinstance(provider, ObjectProvider) else ["PUT"]
     for name, value in scenario.updates:
         news = provider.check({}, {**inputs, name: value}).inputs
         result = provider.diff(created.id, outs, news)
@@ -315,9 +317,8 @@ def exercise(sandbox: SandboxProcess, provider: ResourceProvider, scenario: Scen
         assert result.replaces == [], name
         seq = sandbox.last_seq()
         updated = provider.update(created.id, outs, news)
-        assert [item["method"] for item in sandbox.requests(since=seq)] == ["PUT"], name
-        assert updated.outs is not None
-        assert set(updated.outs) == set(outs), name
+        assert [item["method"] for item in sandbox.requests(since=seq)] == update_calls, name
+        assert set(updated.outs or {}) == set(outs), name
         outs, inputs = (updated.outs or {}), news
         read = provider.read(created.id, {**outs, PROVIDER_KEY: "x"})
         assert (read.outs or {}) == outs, name

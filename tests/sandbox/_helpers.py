@@ -1,7 +1,9 @@
 """Shared scenario helpers for the sandbox contract tests.
 
-Written from /work/shared/wazo/CONTRACT.md and real-confd-transcripts.md, not from the sandbox
-code: every expectation here is what the real wazo-confd 1.1 / wazo-auth 0.1 does.
+Written from docs/confd-contract.md and from requests captured from a real wazo-confd, not from the
+sandbox code: every expectation here is what the real wazo-confd 1.1 / wazo-auth 0.1 does. In the
+suite, "CONTRACT n" is section n of docs/confd-contract.md, and "transcript #n" is request n of that
+capture, summarised in docs/confd-contract.md section 13.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ SECTIONS = (
     "outbound_auth_section_options",
 )
 
-PJSIP_NAMES_PATH = Path("/work/shared/wazo/pjsip-option-names.json")
+# the option names confd accepts, kept by the tests apart from the sandbox's own copy (tests/data/README.md)
+PJSIP_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "pjsip-option-names.json"
 
 
 def pjsip_option_names() -> dict[str, list[str]]:

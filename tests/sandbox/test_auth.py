@@ -79,7 +79,7 @@ def test_token_issued_with_basic_auth(clean_sandbox: SandboxProcess) -> None:
     assert "refresh_token" not in data
     assert isinstance(data["token"], str)
     assert data["token"]
-    assert data["acl"] == ["confd.#"]
+    assert data["acl"] == ["confd.#", "calld.trunks.read"]
     assert data["metadata"]["tenant_uuid"] == ACME
     issued = datetime.strptime(data["utc_issued_at"], UTC_FORMAT)
     expires = datetime.strptime(data["utc_expires_at"], UTC_FORMAT)

@@ -325,6 +325,20 @@ def test_delay_fault_slows_the_answer_down(clean_sandbox: SandboxProcess) -> Non
         assert time.monotonic() - started < 0.6
 
 
+def test_status_fault_with_a_delay_answers_late_then_fails(clean_sandbox: SandboxProcess) -> None:
+    with acme(clean_sandbox) as client:
+        clean_sandbox.fault(method="GET", path="/api/confd/1.1/infos", status=502, delay=0.6)
+        started = time.monotonic()
+        response = client.get("/infos")
+        assert time.monotonic() - started >= 0.6
+        assert response.status_code == 502
+        # without a delay a status fault answers at once
+        clean_sandbox.fault(method="GET", path="/api/confd/1.1/infos", status=502)
+        started = time.monotonic()
+        assert client.get("/infos").status_code == 502
+        assert time.monotonic() - started < 0.6
+
+
 def test_fault_skip_times_method_and_path_matching(clean_sandbox: SandboxProcess) -> None:
     with acme(clean_sandbox) as client:
         clean_sandbox.fault(method="GET", path="/api/confd/1.1/trunks", times=2, skip=1, status=500)
@@ -402,3 +416,38 @@ def test_a_refresh_token_survives_the_expiry_of_access_tokens(clean_sandbox: San
     token = renewed.json()["data"]["token"]
     assert token != first["token"]
     assert httpx.get(f"{clean_sandbox.confd_url}/infos", headers={"X-Auth-Token": token}).status_code == 200
+
+
+# -- where each service is mounted -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def direct_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Services at their own paths, as on a Wazo reached without nginx (one port here, not three)."""
+    prefixes = {"confd": "/1.1", "auth": "/0.1", "calld": "/1.0"}
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("direct") / "sandbox.db", prefixes=prefixes).start()
+    yield sandbox
+    sandbox.stop()
+
+
+def test_each_service_can_be_served_at_its_own_path(direct_sandbox: SandboxProcess) -> None:
+    base = direct_sandbox.url
+    token = direct_sandbox.token("acme-admin", "acme-secret")
+    headers = {"X-Auth-Token": token, "Wazo-Tenant": ACME}
+
+    created = httpx.post(f"{base}/1.1/trunks", json={"context": INCALL_CONTEXT}, headers=headers)
+
+    assert direct_sandbox.auth_url == f"{base}/0.1"
+    login = httpx.post(f"{base}/api/auth/0.1/token", auth=("acme-admin", "acme-secret"), json={})
+    assert login.status_code == 404
+    assert httpx.get(f"{base}/api/confd/1.1/infos", headers=headers).status_code == 404
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"{base}/1.1/trunks/{created.json()['id']}"
+    assert created.json()["links"][0]["href"] == f"{base}/1.1/trunks/{created.json()['id']}"
+    assert httpx.get(f"{base}/1.0/trunks", headers=headers).json()["total"] == 0
+    assert httpx.get(f"{base}/api/calld/1.0/trunks", headers=headers).status_code == 404
+    spec = httpx.get(f"{base}/1.1/api/api.yml").text
+    assert "basePath: /1.1" in spec
+    assert "/endpoints/sip/templates:" in spec
+    assert "/trunks:" in spec
+    assert "/token" not in spec

@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 import socket
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from stacks import toolchain
 from tests.component.test_program import PASSWORDS, acme_dev_config
 from tests.stacks.conftest import Invoke, Project
+from tests.stacks.test_toolchain import copy_tools
 from tests.support.engine import EngineDouble
 from tests.support.sandbox import SandboxProcess
 
@@ -32,17 +35,27 @@ def repo_stacks(project: Project) -> Project:
     return project
 
 
-def test_without_the_cli_the_demo_starts_the_sandbox_and_says_how_to_install_pulumi(
+def test_without_a_cli_or_go_the_demo_starts_the_sandbox_and_says_how_to_get_pulumi(
     repo_stacks: Project, invoke: Invoke, tmp_path: Path
 ):
+    # no build of the CLI here, and no Go on PATH: the real toolchain's answer
+    tools = copy_tools(tmp_path / "clone")
+
+    def offline(echo: Callable[[str], None]) -> Path:
+        return toolchain.build(tools, echo, env={"PATH": str(tmp_path / "no-go-here")})
+
     port, state = free_port(), tmp_path / "state"
-    result = invoke("demo", "--port", str(port), "--state-dir", str(state))
+    result = invoke("demo", "--port", str(port), "--state-dir", str(state), obj={"ensure_cli": offline})
     try:
         assert result.exit_code == 3, result.output
-        assert "Checked 4 stack files offline: no error." in result.output
+        checked = len(list(repo_stacks.stacks.glob("Pulumi.*.yaml")))
+        assert checked == 5  # acme and other, dev and prod; bare-dev
+        assert f"Checked {checked} stack files offline: no error." in result.output
         assert f"Started the sandbox on http://127.0.0.1:{port}" in result.output
+        assert "Go is not installed" in result.output
         assert "curl -fsSL https://get.pulumi.com | sh" in result.output
         assert 'export PATH="$HOME/.pulumi/bin:$PATH"' in result.output
+        assert "https://go.dev/doc/install" in result.output
         assert httpx.get(f"http://127.0.0.1:{port}/api/confd/1.1/infos").status_code == 401
     finally:
         stopped = invoke("demo", "--port", str(port), "--state-dir", str(state), "--stop")
@@ -62,7 +75,7 @@ def test_with_the_cli_the_demo_deploys_with_secrets_on_stdin_only(
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     port, state = free_port(), tmp_path / "state"
     result = invoke(
-        "demo", "--port", str(port), "--state-dir", str(state), obj={"which": lambda _: str(fake)}
+        "demo", "--port", str(port), "--state-dir", str(state), obj={"ensure_cli": lambda _echo: fake}
     )
     invoke("demo", "--port", str(port), "--state-dir", str(state), "--stop")
     assert result.exit_code == 0, result.output
@@ -88,12 +101,13 @@ def test_with_the_cli_the_demo_deploys_with_secrets_on_stdin_only(
 
 
 def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
-    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ):
     EngineDouble(acme_dev_config(clean_sandbox)).run(stack="acme-dev")
     stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_sandbox.url))
-    result = invoke("show", "acme-dev", "--password", "acme-secret")
+    monkeypatch.setenv("WAZO_PASSWORD", "acme-secret")
+    result = invoke("show", "acme-dev")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Server: Wazo 26.08, PJSIP API (/endpoints/sip/templates)" in out
@@ -134,11 +148,22 @@ def test_show_on_a_20_12_wazo_names_it_and_reads_its_chan_sip_trunks(
 
 
 def test_show_names_a_wrong_password_clearly(
-    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+    clean_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ):
     stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_sandbox.url))
-    result = invoke("show", "acme-dev", "--password", "wrong-password")
+    monkeypatch.delenv("WAZO_PASSWORD", raising=False)
+    monkeypatch.delenv("WAZO_TOKEN", raising=False)
+    # asked without echo when there is a terminal, as it never comes from the command line
+    result = invoke("show", "acme-dev", obj={"interactive": True}, input="wrong-password\n")
     assert result.exit_code == 1
     assert "wrong-password" not in result.output
     assert "Error:" in result.output
+
+
+def test_show_takes_no_password_on_the_command_line(repo_stacks: Project, invoke: Invoke):
+    for option in ("--password", "--token"):
+        result = invoke("show", "acme-dev", option, "acme-secret")
+        assert result.exit_code == 2  # click: no such option
+        assert f"No such option '{option}'" in result.output
+        assert "acme-secret" not in result.output

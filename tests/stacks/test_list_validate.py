@@ -137,6 +137,17 @@ def test_validate_finds_conflicts_between_stacks_of_one_wazo(project: Project, i
     assert "wazo-voip:providers[0].outgoing.outcall: outcall name 'acme-out'" in result.stderr
 
 
+def test_the_demos_copy_of_a_stack_is_no_stack_of_the_fleet(project: Project, invoke: Invoke) -> None:
+    """`make demo` leaves Pulumi.acme-demo.yaml (git-ignored) beside acme-dev: same tenant, same names."""
+    project.write("acme-dev", GOOD_STACK)
+    project.write("acme-demo", GOOD_STACK)
+
+    result = invoke("validate")
+
+    assert result.exit_code == 0, result.output
+    assert "acme-demo" not in invoke("list").output
+
+
 def test_missing_provider_password_is_a_warning_unless_required(project: Project, invoke: Invoke) -> None:
     project.write(
         "acme-dev",

@@ -1,4 +1,4 @@
-"""`diff-report` on recorded `pulumi preview --json` output: operations, properties, masked secrets."""
+"""`diff-report` on `pulumi preview --json` output recorded from the real CLI (capture_previews.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import shutil
 from pathlib import Path
 
 from stacks import report
+from tests.stacks import capture_previews
 from tests.stacks.conftest import FIXTURES, GOOD_STACK, Invoke, Project
 
 PREVIEWS = FIXTURES / "previews"
-# Values present in the recorded previews that must never reach a report.
-SECRETS_IN_FIXTURES = ("old-voipco-pass-1", "new-voipco-pass-2", "1b47061264138c4ac30d75fd1eb44270")
+# Every secret the capture (tests/stacks/capture_previews.py) set, and the engine's secret signature.
+SECRETS_IN_CAPTURE = (
+    *(value for stack in capture_previews.SECRETS.values() for value in stack.values()),
+    capture_previews.NEW_PASSWORD,
+    "1b47061264138c4ac30d75fd1eb44270",
+)
 
 
 def _section(text: str, stack: str) -> str:
@@ -20,56 +25,77 @@ def _section(text: str, stack: str) -> str:
     return text[start : end if end != -1 else None]
 
 
+def _rows(text: str) -> dict[str, str]:
+    return {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| ") and "`" in line}
+
+
+def test_the_fixtures_are_real_previews_without_a_secret() -> None:
+    for path in PREVIEWS.glob("*.json"):
+        text = path.read_text()
+        for secret in SECRETS_IN_CAPTURE[:-1]:
+            assert secret not in text, path.name
+    digest = json.loads((PREVIEWS / "acme-dev.json").read_text())
+    assert set(digest) == {"config", "steps", "duration", "changeSummary"}
+    # what the real CLI sends for a dynamic resource's update: no diffReasons, no detailed diff
+    update = next(step for step in digest["steps"] if step["op"] == "update")
+    assert "diffReasons" not in update
+    assert update["detailedDiff"] is None
+
+
 def test_report_summarizes_each_stack(invoke: Invoke) -> None:
     result = invoke("diff-report", str(PREVIEWS))
 
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith(report.MARKER + "\n")
-    assert "## Pulumi preview: 3 stacks, 1 with changes, 1 failed" in text
-    assert "| acme-dev | 3 | 2 | 1 | 1 | 14 | 3 to create, 2 to update, 1 to replace, 1 to delete |" in text
-    assert "| other-dev | 0 | 0 | 0 | 0 | 9 | no changes |" in text
+    assert "## Pulumi preview: 3 stacks, 2 with changes, 1 failed" in text
+    assert "| acme-dev | 5 | 2 | 0 | 5 | 25 | 5 to create, 2 to update, 5 to delete |" in text
+    assert "| other-dev | 0 | 1 | 0 | 0 | 16 | 1 to update |" in text
     assert "| other-prod | | | | | | **failed** |" in text
     assert "error: no stack named 'other-prod' found" in _section(text, "other-prod")
-    assert "### other-dev" not in text  # nothing to review there
 
 
-def test_report_lists_creates_updates_replaces_and_deletes(invoke: Invoke) -> None:
-    acme = _section(invoke("diff-report", str(PREVIEWS)).stdout, "acme-dev")
-    rows = {line.split(" | ")[1]: line for line in acme.splitlines() if line.startswith("| ") and "`" in line}
-
-    create = rows["`acme-voipco-incall-15551230003`"]
-    assert create.startswith("| + create |")
-    assert '`destination`: `{"type": "user", "user_id": 2}`' in create
-    assert "__provider" not in create
-    assert "`incall_id`: `(known after apply)`" in rows["`acme-voipco-incall-extension-15551230003`"]
-
-    update = rows["`acme-out-outcall`"]
-    assert update.startswith("| ~ update |")
-    assert '`description`: `"Public network"` → `"Public network, VoIPCo first then BackupCo"`' in update
-    assert "`ring_time`: added `30`" in update
+def test_a_label_change_lists_that_one_property(invoke: Invoke) -> None:
+    rows = _rows(_section(invoke("diff-report", str(PREVIEWS)).stdout, "acme-dev"))
 
     endpoint = rows["`acme-voipco-endpoint`"]
-    assert '`label`: `"VoIPCo"` → `"VoIPCo (primary)"`' in endpoint
+    assert endpoint.startswith("| ~ update |")
+    properties = endpoint.split(" | ")[3].split("<br>")
+    assert properties == ['`label`: `"VoIPCo (primary)"` → `"VoIPCo (main)"` |']
+
+
+def test_report_lists_creates_updates_and_deletes(invoke: Invoke) -> None:
+    rows = _rows(_section(invoke("diff-report", str(PREVIEWS)).stdout, "acme-dev"))
+
+    keepalive = rows["`acme-backupco-endpoint`"]
     assert (
-        '`aor_section_options[1]`: `["qualify_frequency", "60"]` → `["qualify_frequency", "30"]`' in endpoint
+        '`aor_section_options[1]`: `["qualify_frequency", "30"]` → `["qualify_frequency", "45"]`' in keepalive
     )
+    assert keepalive.count("→") == 1
 
-    replace = rows["`acme-out-extension-_NXXNXXXXXX`"]
-    assert replace.startswith("| +- replace |")
-    assert '`exten`: `"_NXXNXXXXX"` → `"_NXXNXXXXXX"` (forces replacement)' in replace
+    created = [name for name, row in rows.items() if row.startswith("| + create |")]
+    assert len(created) == 5
+    did = next(row for name, row in rows.items() if name.endswith("15551239002`"))
+    assert '`exten`: `"5551239002"`' in did
+    assert "__provider" not in did
+    incall = next(row for name, row in rows.items() if name.endswith("15551239002-incall`"))
+    assert '`destination`: `{"type": "none"}`' in incall
+    link = next(row for name, row in rows.items() if name.endswith("15551239002-link`"))
+    assert "`incall_id`: `(known after apply)`" in link
 
-    assert rows["`acme-voipco-incall-15551230009`"].startswith("| - delete |")
-    assert "- warning: provider acme-backupco: registration is disabled" in acme
+    deleted = sorted(name for name, row in rows.items() if row.startswith("| - delete |"))
+    assert len(deleted) == 5
+    assert sum("15551230002" in name for name in deleted) == 3
 
 
 def test_report_masks_secrets(invoke: Invoke) -> None:
     text = invoke("diff-report", str(PREVIEWS)).stdout
 
-    for secret in SECRETS_IN_FIXTURES:
+    for secret in SECRETS_IN_CAPTURE:
         assert secret not in text
-    assert "`outbound_auth_section_options`: changed (secret, value hidden)" in text
-    assert "`registration_outbound_auth_section_options`: changed (secret, value hidden)" in text
+    # other-dev changed only its provider's password: the report says that a secret changed
+    other = _rows(_section(text, "other-dev"))["`other-francotel-endpoint`"]
+    assert "`secret inputs`: changed (secret, value hidden)" in other
 
 
 def test_mask_handles_both_secret_markers_and_secret_pairs() -> None:
@@ -103,11 +129,9 @@ def test_report_masks_properties_named_after_the_stacks_secret_keys(
     """A key the stack file stores encrypted (`wazo-voip:routingKey`) is masked wherever it shows."""
     project.write("acme-dev", GOOD_STACK + "  wazo-voip:routingKey:\n    secure: v1:AAAA\n")
     digest = json.loads((PREVIEWS / "acme-dev.json").read_text())
-    step = next(s for s in digest["steps"] if s["urn"].endswith("::acme-out-outcall"))
+    step = next(s for s in digest["steps"] if s["urn"].endswith("::acme-voipco-endpoint"))
     step["oldState"]["inputs"]["routingKey"] = "rk-old-value"
     step["newState"]["inputs"]["routingKey"] = "rk-new-value"
-    step["diffReasons"].append("routingKey")
-    step["detailedDiff"]["routingKey"] = {"kind": "update", "inputDiff": True}
     digest["config"].pop("wazo-voip:providers")
     path = tmp_path / "acme-dev.json"
     path.write_text(json.dumps(digest))
@@ -117,8 +141,7 @@ def test_report_masks_properties_named_after_the_stacks_secret_keys(
 
     assert "rk-old-value" not in masked
     assert "rk-new-value" not in masked
-    assert "`routingKey`: changed (secret, value hidden)" in masked
-    assert "rk-new-value" in unmasked  # proves the stack file is what masked it
+    assert '`routingKey`: `"rk-old-value"` → `"rk-new-value"`' in unmasked  # the stack file masked it
 
 
 def test_report_reads_single_files_and_writes_to_a_file(invoke: Invoke, tmp_path: Path) -> None:
@@ -133,7 +156,7 @@ def test_report_reads_single_files_and_writes_to_a_file(invoke: Invoke, tmp_path
 
     assert result.exit_code == 0, result.output
     text = output.read_text()
-    assert "## Pulumi preview: 2 stacks, 1 with changes, 0 failed" in text
+    assert "## Pulumi preview: 2 stacks, 2 with changes, 0 failed" in text
     assert text.index("| acme-dev |") < text.index("| other-dev |")
 
 

@@ -49,7 +49,11 @@ class ProviderServer:
     """`python -m pulumi.dynamic` in a subprocess, with a gRPC stub on its port."""
 
     def __init__(
-        self, python: Path | None = None, env: Mapping[str, str] | None = None, cwd: Path = ROOT
+        self,
+        python: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: Path = ROOT,
+        log_level: str | None = None,
     ) -> None:
         self.python = python or (VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
         # the program's directory: `python -m` puts it first on sys.path, so `providers` is found there
@@ -58,6 +62,9 @@ class ProviderServer:
         # provider's settings can only come from Configure (a fallback must not hide a bug).
         base = {k: v for k, v in os.environ.items() if not k.startswith("WAZO_")}
         self._env = dict(env) if env is not None else base
+        # `log_level`: the providers' logging.* lines go to stderr at that level (the SDK's server
+        # sets up no logging, so without it nothing they log is ever written)
+        self.log_level = log_level
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: list[str] = []
         self.port = 0
@@ -65,8 +72,17 @@ class ProviderServer:
         self.stub: Any = None
 
     def start(self) -> ProviderServer:
+        if self.log_level is None:
+            command = [str(self.python), "-m", "pulumi.dynamic"]
+        else:
+            bootstrap = (
+                "import logging, runpy; "
+                f"logging.basicConfig(level=logging.{self.log_level.upper()}); "
+                "runpy.run_module('pulumi.dynamic', run_name='__main__', alter_sys=True)"
+            )
+            command = [str(self.python), "-c", bootstrap]
         self._proc = subprocess.Popen(
-            [str(self.python), "-m", "pulumi.dynamic"],
+            command,
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

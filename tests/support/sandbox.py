@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from sandbox.server import DEFAULT_PREFIXES
+
 ROOT = Path(__file__).resolve().parents[2]
 _BANNER = re.compile(r"Wazo sandbox listening on (http://[0-9.]+:(\d+))")
 _START_TIMEOUT = 20.0
@@ -21,9 +23,11 @@ _START_TIMEOUT = 20.0
 class SandboxProcess:
     """`python -m sandbox` in a subprocess, with helpers for the `/_sandbox/` hooks."""
 
-    def __init__(self, state_path: Path, port: int = 0) -> None:
+    def __init__(self, state_path: Path, port: int = 0, prefixes: dict[str, str] | None = None) -> None:
         self.state_path = state_path
         self._port = port
+        # where each service is mounted; the sandbox's default is nginx's layout
+        self.prefixes = {**DEFAULT_PREFIXES, **(prefixes or {})}
         self._proc: subprocess.Popen[str] | None = None
         self._stdout: list[str] = []
         self.url = ""
@@ -32,6 +36,8 @@ class SandboxProcess:
     def start(self, *extra: str) -> SandboxProcess:
         cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(self._port)]
         cmd += ["--state", str(self.state_path), *extra]
+        for service, prefix in self.prefixes.items():
+            cmd += [f"--{service}-prefix", prefix]
         self._proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -90,11 +96,15 @@ class SandboxProcess:
     # -- URLs ------------------------------------------------------------------------------
     @property
     def confd_url(self) -> str:
-        return f"{self.url}/api/confd/1.1"
+        return self.url + self.prefixes["confd"]
 
     @property
     def auth_url(self) -> str:
-        return f"{self.url}/api/auth/0.1"
+        return self.url + self.prefixes["auth"]
+
+    @property
+    def calld_url(self) -> str:
+        return self.url + self.prefixes["calld"]
 
     # -- hooks -----------------------------------------------------------------------------
     def _hook(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -122,11 +132,23 @@ class SandboxProcess:
     def fault(self, **spec: Any) -> str:
         return str(self._hook("POST", "faults", json=spec).json()["id"])
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The injected faults, each with how many times it `fired`."""
+        items: list[dict[str, Any]] = self._hook("GET", "faults").json()["items"]
+        return items
+
     def clear_faults(self) -> None:
         self._hook("DELETE", "faults")
 
     def expire_tokens(self) -> None:
         self._hook("POST", "tokens/expire")
+
+    def set_trunk_status(self, endpoint_name: str, after: int = 0, **changes: Any) -> None:
+        """What calld knows of a trunk endpoint: registered, current_call_count, listed (see admin.py)."""
+        self._hook("PUT", f"calld/trunks/{endpoint_name}", json={**changes, "after": after})
+
+    def forget_trunk_status(self, endpoint_name: str) -> None:
+        self._hook("DELETE", f"calld/trunks/{endpoint_name}")
 
     def token(self, username: str, password: str, **body: Any) -> str:
         response = httpx.post(f"{self.auth_url}/token", auth=(username, password), json=body, timeout=10)
