@@ -111,8 +111,12 @@ class ConfdClient:
         return self._json(response, "GET", path)
 
     def get_document(self, path: str) -> str:
-        """GET a document confd serves to anyone (its API spec): no token is sent, text comes back."""
-        response = self._send("GET", path, retry=True, authenticated=False)
+        """GET a document confd serves (its API spec) as text.
+
+        The spec needs no credentials, but the token is sent all the same: the run needs one
+        anyway, and a missing wazo-auth then fails first, as every other request of a run does.
+        """
+        response = self._send("GET", path, retry=True)
         self._check(response, "GET", path, ())
         return response.text
 
@@ -236,7 +240,6 @@ class ConfdClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         retry: bool,
-        authenticated: bool = True,
     ) -> httpx.Response:
         """One request, retried when that is safe: always when it never left, else only if `retry`."""
         url = self._settings.confd_base + path
@@ -244,9 +247,8 @@ class ConfdClient:
         renewed = False
         attempt = 0
         while True:
-            token = self._tokens.token() if authenticated else ""
-            headers = {"X-Auth-Token": token} if authenticated else {}
-            headers["Accept"] = "application/json"
+            token = self._tokens.token()
+            headers = {"X-Auth-Token": token, "Accept": "application/json"}
             if self.tenant_uuid:
                 headers["Wazo-Tenant"] = self.tenant_uuid
             try:
@@ -274,7 +276,7 @@ class ConfdClient:
             log.debug("%s %s -> %s", method, self._path(path), response.status_code)
             if response.status_code == 401:
                 # the token expired early or was revoked: renew once, then give up
-                if authenticated and not renewed and self._tokens.renew(token):
+                if not renewed and self._tokens.renew(token):
                     renewed = True
                     continue
                 raise self._auth_error(method, path)

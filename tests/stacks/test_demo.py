@@ -126,12 +126,16 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
 
 
 def test_show_on_a_20_12_wazo_names_it_and_reads_its_chan_sip_trunks(
-    clean_legacy_sandbox: SandboxProcess, repo_stacks: Project, invoke: Invoke
+    clean_legacy_sandbox: SandboxProcess,
+    repo_stacks: Project,
+    invoke: Invoke,
+    monkeypatch: pytest.MonkeyPatch,
 ):
     EngineDouble(acme_dev_config(clean_legacy_sandbox)).run(stack="acme-dev")
     stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
     stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_legacy_sandbox.url))
-    result = invoke("show", "acme-dev", "--password", "acme-secret")
+    monkeypatch.setenv("WAZO_PASSWORD", "acme-secret")
+    result = invoke("show", "acme-dev")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Server: Wazo 20.12, chan_sip API (/registers/sip)" in out
@@ -145,6 +149,11 @@ def test_show_on_a_20_12_wazo_names_it_and_reads_its_chan_sip_trunks(
     assert "Incoming calls (5 DIDs)" in out
     for password in [*PASSWORDS.values(), "acme-secret"]:
         assert password not in out
+    # the routing diagram reads the chan_sip peers' hosts and register lines too
+    diagram = invoke("show", "acme-dev", "--format", "mermaid")
+    assert diagram.exit_code == 0, diagram.output
+    assert "sip.voipco.example:5060" in diagram.output
+    assert "sip.backupco.example:5080" in diagram.output
 
 
 def test_show_names_a_wrong_password_clearly(
