@@ -54,8 +54,10 @@ def test_after_a_failed_create_the_state_holds_exactly_what_was_created(
 ) -> None:
     sandbox = clean_sandbox
     before = object_ids(snapshot(sandbox))
-    # every incall creation is refused after 1 s, while the SIP endpoints' creations (2 s) are in flight
-    sandbox.fault(method="POST", path=r"/api/confd/1\.1/endpoints/sip", action="delay", delay=2, times=2)
+    # every incall creation is refused after 1 s, while the outcall's creation (2 s) is in flight (the
+    # SIP endpoints wait for their trunks, whose ids prove a migrated endpoint is the stack's own, so
+    # they start late; the outcall, a child of the stack, starts at once)
+    sandbox.fault(method="POST", path=r"/api/confd/1\.1/outcalls", action="delay", delay=2, times=1)
     sandbox.fault(method="POST", path=r"/api/confd/1\.1/incalls", status=400, delay=1, times=1000)
     failed = cli.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
@@ -63,10 +65,10 @@ def test_after_a_failed_create_the_state_holds_exactly_what_was_created(
 
     created = object_ids(snapshot(sandbox)) - before
     assert recorded(cli) == created  # no orphan in confd, nothing in the state that confd lacks
-    assert "/endpoints/sip" in {c for c, _ in created}, "the engine waited for the endpoints in flight"
+    assert "/outcalls" in {c for c, _ in created}, "the engine waited for the outcall in flight"
     assert not any(collection == "/incalls" for collection, _ in created)
-    # a trunk-endpoint link could only start once its endpoint existed, after the failure: none did
-    assert all(trunk["endpoint_sip"] is None for trunk in snapshot(sandbox)["/trunks"])
+    # the outcall's trunk list could only start once the outcall existed, after the failure: it did not
+    assert all(outcall["trunks"] == [] for outcall in snapshot(sandbox)["/outcalls"])
     time.sleep(2)
     assert object_ids(snapshot(sandbox)) - before == created  # and nothing started after it stopped
 
