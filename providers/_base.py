@@ -188,6 +188,11 @@ class ObjectSpec(Spec):
     candidates: Callable[[ConfdClient, Any], list[dict[str, Any]]] | None = None
     # whether confd shows the object linked to anything: such an object is never taken as ours
     in_use: Callable[[dict[str, Any]], bool] = field(default=lambda _obj: False)
+    # whether an object already there with the same natural key may be taken over: adopt=True, or
+    # a proof in the spec's own terms that it is this resource's object (never a guess)
+    may_adopt: Callable[[Any, dict[str, Any]], bool] = field(
+        default=lambda args, _existing: bool(getattr(args, "adopt", False))
+    )
 
 
 @dataclass(frozen=True)
@@ -352,17 +357,17 @@ class ObjectProvider(_Lifecycle):
         The look before the POST is what proves, after a lost answer, which object this call made:
         only an object that was not there before, holds exactly what was sent and is linked to
         nothing is taken as ours. An object that was already there is someone else's: it is
-        adopted only with adopt=True.
+        adopted only with adopt=True, or when the spec proves it is this resource's own
+        (`may_adopt`: a PJSIP endpoint already on the trunk it is declared for).
         """
         spec = self.spec
         args = self._args(props)
         wanted = args.normalized()
         client = connect(args.tenant_uuid)
-        adopt = bool(getattr(args, "adopt", False))
         with _creating(spec, args.tenant_uuid):
             before = self._lookup(client, args)
             if spec.natural_key is not None and before:
-                if adopt:
+                if spec.may_adopt(args, before[0]):
                     return self._adopt(client, args, before[0])
                 raise self._exists_error(args, before[0], None)
             known = {str(obj.get(spec.id_key)) for obj in before}
@@ -382,7 +387,7 @@ class ObjectProvider(_Lifecycle):
                     raise
                 # made since the look above, or it exists in another tenant (unique names)
                 found = self._lookup(client, args) if spec.natural_key is not None else []
-                if found and adopt:
+                if found and spec.may_adopt(args, found[0]):
                     return self._adopt(client, args, found[0])
                 raise self._exists_error(args, found[0] if found else None, error) from None
         obj = result.body

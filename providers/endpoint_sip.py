@@ -235,6 +235,12 @@ class EndpointSipArgs(ArgsBase):
     registration_outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
     outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
     adopt: StrictBool = False
+    trunk_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="the trunk it is for: an endpoint of this name already attached to that trunk is "
+        "taken over (what Wazo 20.13's migration leaves of a chan_sip endpoint)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -296,9 +302,17 @@ def _passwords(args: EndpointSipArgs) -> list[str]:
     return [value for section in AUTH_SECTIONS for _key, value in getattr(args, section)]
 
 
+def _may_adopt(args: EndpointSipArgs, existing: dict[str, Any]) -> bool:
+    """An explicit adopt, or the endpoint is already the SIP side of this resource's own trunk."""
+    trunk = existing.get("trunk") or {}
+    return args.adopt or (args.trunk_id is not None and trunk.get("id") == args.trunk_id)
+
+
 SPEC = ObjectSpec(
     kind="SIP endpoint",
     args=EndpointSipArgs,
+    local_fields=frozenset({"adopt", "trunk_id"}),
+    may_adopt=_may_adopt,
     delete_before_replace=True,  # the name is unique across the whole Wazo
     secret_fields=AUTH_SECTIONS,
     redact=_passwords,
@@ -341,6 +355,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
         registration_outbound_auth_section_options: pulumi.Input[list[Any]] | None = None,
         outbound_auth_section_options: pulumi.Input[list[Any]] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        trunk_id: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -357,6 +372,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
             "registration_outbound_auth_section_options": registration_outbound_auth_section_options,
             "outbound_auth_section_options": outbound_auth_section_options,
             "adopt": adopt,
+            "trunk_id": trunk_id,
             "uuid": None,
         }
         secrets = pulumi.ResourceOptions(additional_secret_outputs=sorted(AUTH_SECTIONS))

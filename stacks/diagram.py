@@ -171,6 +171,12 @@ def from_confd(client: ConfdClient) -> Routing:
             registers = bool(registration.get("client_uri"))
             contact = _options(endpoint, "aor").get("contact") or registration.get("server_uri")
             server = contact.removeprefix("sip:") if contact else None
+        elif summary.get("id") is not None:
+            # a chan_sip peer (Wazo 20.12 and before): its host and port, and a register line or not
+            endpoint = client.get(f"/endpoints/sip/{summary['id']}")
+            port = dict((key, value) for key, value in endpoint.get("options") or []).get("port", "5060")
+            server = f"{endpoint['host']}:{port}" if endpoint.get("host") else None
+            registers = trunk.get("register_sip") is not None
         routing.trunks.append(Trunk(name, summary.get("label"), server, registers, context))
     for outcall in client.get("/outcalls")["items"]:
         patterns = tuple(
@@ -196,9 +202,10 @@ def from_confd(client: ConfdClient) -> Routing:
 
 # --- marking a change ------------------------------------------------------------------------------
 
-# How the component names its children: f"{provider}-{suffix}" (providers/interconnect.py).
+# How the component names its children: f"{provider}-{suffix}" (providers/interconnect.py; a
+# register line and its link on a Wazo 20.12 or older).
 _CHILD = re.compile(
-    r"^(?:(?P<trunk>trunk|endpoint|trunk-endpoint)|(?P<outcall>outcall|outcall-trunks)"
+    r"^(?:(?P<trunk>trunk|endpoint|trunk-endpoint|register|trunk-register)|(?P<outcall>outcall|outcall-trunks)"
     r"|pattern-(?P<exten>.+?)(?:-outcall)?|did-(?P<digits>[0-9]+)(?:-incall|-link)?"
     r"|(?P<context>incall|outcall)-context)$"
 )
