@@ -215,6 +215,11 @@ class ObjectSpec(Spec):
     candidates: Callable[[ConfdClient, Any], list[dict[str, Any]]] | None = None
     # whether confd shows the object linked to anything: such an object is never taken as ours
     in_use: Callable[[dict[str, Any]], bool] = field(default=lambda _obj: False)
+    # whether an object already there with the same natural key may be taken over: adopt=True, or
+    # a proof in the spec's own terms that it is this resource's object (never a guess)
+    may_adopt: Callable[[Any, dict[str, Any]], bool] = field(
+        default=lambda args, _existing: bool(getattr(args, "adopt", False))
+    )
     # what confd shows the object attached to, per kind of link (the keys of `declared_links`)
     attachments: Callable[[dict[str, Any]], dict[str, list[str]]] = field(default=lambda _obj: {})
     # words for the kinds of link, in messages
@@ -224,6 +229,8 @@ class ObjectSpec(Spec):
     # without a natural key and without `adopt_id`: why creating one would duplicate an existing
     # object, read before an adopting create (None: nothing would be duplicated)
     duplicate_of: Callable[[ConfdClient, Any], str | None] = field(default=lambda _client, _args: None)
+    # links the inputs declare besides `declared_links` (e.g. the trunk a SIP endpoint is made for)
+    declared: Callable[[Any], dict[str, list[str]]] = field(default=lambda _args: {})
 
 
 @dataclass(frozen=True)
@@ -388,7 +395,8 @@ class ObjectProvider(_Lifecycle):
         The look before the POST is what proves, after a lost answer, which object this call made:
         only an object that was not there before, holds exactly what was sent and is linked to
         nothing is taken as ours. An object that was already there is someone else's: it is
-        adopted only with adopt=True.
+        adopted only with adopt=True, or when the spec proves it is this resource's own
+        (`may_adopt`: a PJSIP endpoint already on the trunk it is declared for).
         """
         spec = self.spec
         args = self._args(props)
@@ -407,7 +415,7 @@ class ObjectProvider(_Lifecycle):
         with _creating(spec, args.tenant_uuid):
             before = self._lookup(client, args)
             if spec.natural_key is not None and before:
-                if adopt:
+                if spec.may_adopt(args, before[0]):
                     return self._adopt(client, args, before[0])
                 raise self._exists_error(args, before[0], None)
             known = {str(obj.get(spec.id_key)) for obj in before}
@@ -427,7 +435,7 @@ class ObjectProvider(_Lifecycle):
                     raise
                 # made since the look above, or it exists in another tenant (unique names)
                 found = self._lookup(client, args) if spec.natural_key is not None else []
-                if found and adopt:
+                if found and spec.may_adopt(args, found[0]):
                     return self._adopt(client, args, found[0])
                 raise self._exists_error(args, found[0] if found else None, error) from None
         obj = result.body
@@ -530,7 +538,9 @@ class ObjectProvider(_Lifecycle):
 
     def _undeclared(self, args: ArgsBase, existing: dict[str, Any]) -> list[tuple[str, str]]:
         """The links confd shows that the inputs' `declared_links` do not list: (kind, identity)."""
-        declared: Mapping[str, list[str]] = getattr(args, "declared_links", None) or {}
+        declared: dict[str, list[str]] = dict(getattr(args, "declared_links", None) or {})
+        for kind, values in self.spec.declared(args).items():
+            declared[kind] = [*declared.get(kind, []), *values]
         return [
             (kind, value)
             for kind, values in self.spec.attachments(existing).items()

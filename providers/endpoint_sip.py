@@ -14,7 +14,15 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic import Field, ValidationInfo, field_validator
 
-from providers._base import AdoptableArgs, ObjectProvider, ObjectSpec, check_uuid, plain, sorted_pairs
+from providers._base import (
+    ADOPTION_FIELDS,
+    AdoptableArgs,
+    ObjectProvider,
+    ObjectSpec,
+    check_uuid,
+    plain,
+    sorted_pairs,
+)
 
 NAME = re.compile(r"^[-_.a-zA-Z0-9]{1,79}$")
 RESERVED_NAMES = frozenset({"global", "system"})
@@ -234,6 +242,12 @@ class EndpointSipArgs(AdoptableArgs):
     registration_section_options: list[list[str]] = Field(default_factory=list)
     registration_outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
     outbound_auth_section_options: list[list[str]] = Field(default_factory=list)
+    trunk_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="the trunk it is for: an endpoint of this name already attached to that trunk is "
+        "taken over (what Wazo 20.13's migration leaves of a chan_sip endpoint)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -299,9 +313,19 @@ def _passwords(args: EndpointSipArgs) -> list[str]:
     return [value for section in AUTH_SECTIONS for _key, value in getattr(args, section)]
 
 
+def _may_adopt(args: EndpointSipArgs, existing: dict[str, Any]) -> bool:
+    """An explicit adopt, or the endpoint is already the SIP side of this resource's own trunk."""
+    trunk = existing.get("trunk") or {}
+    return args.adopt or (args.trunk_id is not None and trunk.get("id") == args.trunk_id)
+
+
 SPEC = ObjectSpec(
     kind="SIP endpoint",
     args=EndpointSipArgs,
+    local_fields=ADOPTION_FIELDS | {"trunk_id"},
+    may_adopt=_may_adopt,
+    # the trunk it is made for is the stack's: the endpoint may already be on it
+    declared=lambda args: {"trunk": [str(args.trunk_id)]} if args.trunk_id is not None else {},
     delete_before_replace=True,  # the name is unique across the whole Wazo
     secret_fields=AUTH_SECTIONS,
     redact=_passwords,
@@ -351,6 +375,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
         outbound_auth_section_options: pulumi.Input[list[Any]] | None = None,
         adopt: pulumi.Input[bool] | None = None,
         declared_links: pulumi.Input[dict[str, Any]] | None = None,
+        trunk_id: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -368,6 +393,7 @@ class EndpointSip(Resource, module="wazo-voip", name="EndpointSip"):
             "outbound_auth_section_options": outbound_auth_section_options,
             "adopt": adopt,
             "declared_links": declared_links,
+            "trunk_id": trunk_id,
             "uuid": None,
         }
         secrets = pulumi.ResourceOptions(additional_secret_outputs=sorted(AUTH_SECTIONS))

@@ -1,6 +1,7 @@
 """The resources of a stack, declared from its plan in the seed's three steps.
 
-1. one `VoipProviderInterconnect` per provider: its trunk, SIP endpoint and their link;
+1. one `VoipProviderInterconnect` per provider: its trunk, SIP endpoint and their link (on a Wazo
+   20.12 or older: its trunk, chan_sip peer, register line and their links);
 2. outgoing calls: each outcall, its trunk list and its dial patterns;
 3. incoming calls: each DID's extension, incall and their link.
 
@@ -32,6 +33,7 @@ import pulumi
 from providers._base import confd_id
 from providers.context import Context
 from providers.endpoint_sip import EndpointSip
+from providers.endpoint_sip_legacy import EndpointSipLegacy
 from providers.extension import Extension
 from providers.incall import Incall
 from providers.incall_extension import IncallExtension
@@ -39,16 +41,27 @@ from providers.model import Provider
 from providers.outcall import Outcall
 from providers.outcall_extension import OutcallExtension
 from providers.outcall_trunk import OutcallTrunks
-from providers.plan import CREATED_LABELS, ContextPlan, DidPlan, OutcallPlan, StackPlan, TrunkPlan
+from providers.plan import (
+    CREATED_LABELS,
+    ChanSipPlan,
+    ContextPlan,
+    DidPlan,
+    OutcallPlan,
+    StackPlan,
+    TrunkPlan,
+)
+from providers.register_sip import RegisterSip
 from providers.trunk import Trunk
-from providers.trunk_endpoint import TrunkEndpointSip
+from providers.trunk_endpoint import TrunkEndpointSip, TrunkEndpointSipLegacy
+from providers.trunk_register import TrunkRegisterSip
 
 TYPE = "wazo-voip:index:VoipProviderInterconnect"
 
 
 class VoipProviderInterconnect(pulumi.ComponentResource):
     """A trunk to one VoIP provider: the trunk, its SIP endpoint (credentials, registration, keepalive)
-    and their link, named after the provider."""
+    and their link, named after the provider. On a chan_sip Wazo (20.12 and before): the trunk, a
+    chan_sip peer, a register line when the account registers, and their links to the trunk."""
 
     trunk_id: pulumi.Output[int]
     endpoint_uuid: pulumi.Output[str]
@@ -71,13 +84,7 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
         renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old) for old in provider.renamed_from])
         super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, renamed))
         child = pulumi.ResourceOptions(parent=self)
-        # the auth sections carry the password: secret in the inputs, the state and the outputs
-        options: dict[str, Any] = {
-            key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
-            for key, value in plan.sections.items()
-        }
         adopt = plan.adopt
-        trunk_ids = [str(provider.trunk_id)] if provider.trunk_id is not None else []
         self.trunk = Trunk(
             f"{name}-trunk",
             tenant_uuid=tenant_uuid,
@@ -90,25 +97,38 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.endpoint = EndpointSip(
-            f"{name}-endpoint",
-            tenant_uuid=tenant_uuid,
-            name=provider.name,
-            label=provider.label,
-            templates=[plan.template_uuid],
-            transport_uuid=plan.transport_uuid,
-            **options,
-            **_adoption(adopt, None, {"trunk": trunk_ids}),
-            opts=child,
-        )
-        self.trunk_endpoint = TrunkEndpointSip(
-            f"{name}-trunk-endpoint",
-            tenant_uuid=tenant_uuid,
-            trunk_id=confd_id(self.trunk),
-            endpoint_uuid=self.endpoint.id,
-            **_link_adoption(adopt),
-            opts=child,
-        )
+        self.endpoint: EndpointSip | EndpointSipLegacy
+        self.trunk_endpoint: TrunkEndpointSip | TrunkEndpointSipLegacy
+        if plan.chan_sip is not None:
+            self.endpoint = self._chan_sip(name, plan.chan_sip, tenant_uuid)
+        else:
+            # the auth sections carry the password: secret in the inputs, the state and the outputs
+            options: dict[str, Any] = {
+                key: pulumi.Output.secret(value) if key.endswith("auth_section_options") else value
+                for key, value in plan.sections.items()
+            }
+            self.endpoint = EndpointSip(
+                f"{name}-endpoint",
+                tenant_uuid=tenant_uuid,
+                name=provider.name,
+                label=provider.label,
+                templates=[plan.template_uuid],
+                transport_uuid=plan.transport_uuid,
+                **options,
+                # after Wazo's 20.13 upgrade, the endpoint it made of this trunk's chan_sip one; and
+                # the trunk an adopted endpoint may already be on
+                trunk_id=confd_id(self.trunk),
+                **_adoption(adopt, None, {}),
+                opts=child,
+            )
+            self.trunk_endpoint = TrunkEndpointSip(
+                f"{name}-trunk-endpoint",
+                tenant_uuid=tenant_uuid,
+                trunk_id=confd_id(self.trunk),
+                endpoint_uuid=self.endpoint.id,
+                **_link_adoption(adopt),
+                opts=child,
+            )
         self.trunk_id = confd_id(self.trunk)
         self.endpoint_uuid = self.endpoint.id
         self.endpoint_name = self.endpoint.name
@@ -119,6 +139,40 @@ class VoipProviderInterconnect(pulumi.ComponentResource):
                 "endpoint_name": self.endpoint_name,
             }
         )
+
+    def _chan_sip(self, name: str, plan: ChanSipPlan, tenant_uuid: str) -> EndpointSipLegacy:
+        """Wazo 20.12 and before: a chan_sip peer and a register line, each attached to the trunk."""
+        child = pulumi.ResourceOptions(parent=self)
+        for note in plan.notes:
+            pulumi.log.warn(note, self)
+        endpoint = EndpointSipLegacy(
+            f"{name}-endpoint",
+            tenant_uuid=tenant_uuid,
+            **{**plan.peer, "secret": pulumi.Output.secret(plan.peer["secret"])},
+            opts=child,
+        )
+        self.trunk_endpoint = TrunkEndpointSipLegacy(
+            f"{name}-trunk-endpoint",
+            tenant_uuid=tenant_uuid,
+            trunk_id=confd_id(self.trunk),
+            endpoint_id=confd_id(endpoint),
+            opts=child,
+        )
+        if plan.register is not None:
+            register = RegisterSip(
+                f"{name}-register",
+                tenant_uuid=tenant_uuid,
+                **{**plan.register, "auth_password": pulumi.Output.secret(plan.register["auth_password"])},
+                opts=child,
+            )
+            TrunkRegisterSip(
+                f"{name}-trunk-register",
+                tenant_uuid=tenant_uuid,
+                trunk_id=confd_id(self.trunk),
+                register_id=confd_id(register),
+                opts=child,
+            )
+        return endpoint
 
 
 @dataclass

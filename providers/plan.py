@@ -8,13 +8,17 @@ write at all. Nothing here speaks HTTP or Pulumi.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from providers.endpoint_sip_legacy import NAME, NAME_RULE, SECRET_MAX, check_options
 from providers.model import NAMESPACE, Did, IncallRange, Outgoing, Provider, StackConfig
+from providers.register_sip import EXTENSION, HOST, LINE_MAX, NO_SEPARATOR
 
 if TYPE_CHECKING:
+    from providers.confd.generation import ServerGeneration
     from providers.directory import Directory
 
 # Keys the component writes itself; extra options may not override them silently.
@@ -179,6 +183,165 @@ def pick_context(kind: str, found: list[ContextInfo], setting: str) -> ContextIn
     return found[0] if found else None
 
 
+# -- Wazo 20.12 and before: the chan_sip API ---------------------------------------------------------
+
+# PJSIP endpoint options confgend reads back from a chan_sip column (wazo-confgend
+# plugins/pjsip_conf.py at wazo-20.12, _convert_dtmfmode and _convert_nat): written as that column
+DTMF_MODES = {"rfc4733": "rfc2833", "inband": "inband", "info": "info"}
+NAT_FLAGS = ("force_rport", "rewrite_contact", "rtp_symmetric")
+# options a chan_sip endpoint can carry: confgend at 20.12 copies PJSIP endpoint and aor option
+# names from an endpoint's options into those sections; identify holds only the host, and
+# registration and the auth sections come from the register line and username/secret
+CHAN_SIP_SECTIONS = frozenset({"endpoint", "aor"})
+DEFAULT_CALLER_ID_FORMAT = "+E164"
+
+
+def legacy_notes(provider: Provider, server: str) -> list[str]:
+    """Settings a chan_sip server cannot show but that change nothing in how calls flow."""
+    if provider.label:
+        return [
+            f"providers {provider.name!r}: label {provider.label!r} is not deployed: {server} has no label "
+            f"on a SIP endpoint (the trunk shows as {provider.name!r})"
+        ]
+    return []
+
+
+def legacy_problems(provider: Provider, server: str) -> list[str]:
+    """Every setting of a provider that has no equivalent on a chan_sip-era Wazo (20.12 and before)."""
+    where = f"providers {provider.name!r}"
+    problems: list[str] = []
+    for key, value in (("name", provider.name), ("username", provider.username)):
+        if not NAME.match(value):
+            problems.append(f"{where}: {key} {value!r} {NAME_RULE.removeprefix('must be ')} on {server}")
+    password = provider.password.get_secret_value() if provider.password else ""
+    if password and (len(password) > SECRET_MAX or any(ch not in string.printable for ch in password)):
+        problems.append(f"{where}: password must be 1..{SECRET_MAX} printable ASCII characters on {server}")
+    if provider.outgoing_caller_id_format != DEFAULT_CALLER_ID_FORMAT:
+        problems.append(
+            f"{where}: outgoing_caller_id_format {provider.outgoing_caller_id_format!r} has no equivalent on "
+            f"{server} (trunks have that setting from 24.15); remove it or set +E164"
+        )
+    extra_matches = [entry for entry in provider.match if entry != provider.host]
+    if extra_matches:
+        problems.append(
+            f"{where}: match {', '.join(extra_matches)} has no equivalent on {server}: calls are recognised "
+            f"by the trunk's host ({provider.host}) only; remove those entries"
+        )
+    for section in sorted(set(provider.options) - CHAN_SIP_SECTIONS):
+        if provider.options[section]:
+            problems.append(
+                f"{where}: options.{section} has no equivalent on {server} (a chan_sip endpoint takes "
+                f"PJSIP endpoint and aor options only)"
+            )
+    try:
+        check_options([list(pair) for pair in chan_sip_options(provider)])
+    except PlanError as error:
+        problems.extend(error.problems)
+    except ValueError as error:
+        problems.append(f"{where}: options: {error} on {server}")
+    if provider.registration.enabled:
+        if password and not NO_SEPARATOR.match(password):
+            problems.append(
+                f"{where}: password must not contain ':', '/' or spaces on {server}: the register line "
+                f"separates its fields with them"
+            )
+        if not HOST.match(provider.host):
+            problems.append(
+                f"{where}: host {provider.host!r} cannot be written in a register line on {server}"
+            )
+        contact = provider.registration.contact_user
+        if contact is not None and not EXTENSION.match(contact):
+            problems.append(f"{where}: registration.contact_user must not contain '~' on {server}")
+        line = register_line(provider)
+        if line is not None and len(_line_text(line)) > LINE_MAX:
+            problems.append(
+                f"{where}: the register line would be longer than {LINE_MAX} characters on {server}"
+            )
+    for did in provider.incoming:
+        if did.destination.get("moh_uuid") is not None:
+            problems.append(
+                f"{where}: DID {did.did}: destination.moh_uuid has no equivalent on {server} (a user "
+                f"destination's music on hold came later)"
+            )
+    return problems
+
+
+def _line_text(line: dict[str, Any]) -> str:
+    text = f"{line['transport']}://" if line.get("transport") else ""
+    text += f"{line['sip_username']}:{line['auth_password']}:{line['auth_username']}@{line['remote_host']}"
+    text += f":{line['remote_port']}" if line.get("remote_port") else ""
+    text += f"/{line['callback_extension']}" if line.get("callback_extension") else ""
+    return text + f"~{line['expiration']}"
+
+
+def chan_sip_options(provider: Provider) -> list[tuple[str, str]]:
+    """The options of the provider's chan_sip peer: what the PJSIP endpoint says, in 20.12's terms."""
+    options: list[tuple[str, str]] = [("insecure", "port,invite")]  # no challenge of the provider's calls
+    if provider.keepalive.enabled:
+        options += [("qualify", "yes"), ("qualifyfreq", str(provider.keepalive.frequency))]
+    else:
+        # confgend at 20.12 skips a qualifyfreq of 0 (the general value applies) but copies this
+        options += [("qualify", "no"), ("qualify_frequency", "0")]
+    if provider.port != 5060:
+        options.append(("port", str(provider.port)))
+    endpoint = list(provider.options.get("endpoint", []))
+    flags = {key: value for key, value in endpoint if key in NAT_FLAGS}
+    nat = None
+    if flags == {"force_rport": "yes", "rewrite_contact": "yes"}:
+        nat = "force_rport"
+    elif flags == {"rtp_symmetric": "yes"}:
+        nat = "comedia"
+    if nat is not None:
+        endpoint = [(key, value) for key, value in endpoint if key not in NAT_FLAGS]
+        options.append(("nat", nat))
+    for section in ("endpoint", "aor"):
+        pairs = endpoint if section == "endpoint" else list(provider.options.get("aor", []))
+        for key, value in pairs:
+            if key in MANAGED_KEYS[section]:
+                raise PlanError(
+                    f"providers {provider.name!r}: options.{section} sets {key!r}, which the component "
+                    f"manages; use the provider's own setting for it"
+                )
+            if section == "endpoint" and key == "dtmf_mode" and value in DTMF_MODES:
+                options.append(("dtmfmode", DTMF_MODES[value]))
+            else:
+                options.append((key, value))
+    return options
+
+
+def chan_sip_endpoint(provider: Provider) -> dict[str, Any]:
+    """The chan_sip peer (POST /endpoints/sip at 20.12) for a provider; the secret still in clear."""
+    if provider.password is None:
+        raise PlanError(
+            f"providers {provider.name!r} has no password: run "
+            f"`pulumi config set --secret --path 'providers[N].password' <password>`"
+        )
+    return {
+        "name": provider.name,
+        "username": provider.username,
+        "secret": provider.password.get_secret_value(),
+        "type": "peer",
+        "host": provider.host,
+        "options": [list(pair) for pair in chan_sip_options(provider)],
+    }
+
+
+def register_line(provider: Provider) -> dict[str, Any] | None:
+    """The register (POST /registers/sip at 20.12) that registers the account, or None."""
+    if not provider.registration.enabled or provider.password is None:
+        return None
+    return {
+        "transport": provider.transport,
+        "sip_username": provider.username,
+        "auth_username": provider.username,
+        "auth_password": provider.password.get_secret_value(),
+        "remote_host": provider.host,
+        "remote_port": provider.port if provider.port != 5060 else None,
+        "callback_extension": provider.registration.contact_user,
+        "expiration": provider.registration.expiration,
+    }
+
+
 # -- the whole stack ----------------------------------------------------------------------------
 
 
@@ -196,13 +359,28 @@ class ContextPlan:
 
 
 @dataclass(frozen=True)
+class ChanSipPlan:
+    """A provider's chan_sip peer and register line (Wazo 20.12 and before), secrets still in clear."""
+
+    peer: dict[str, Any]
+    register: dict[str, Any] | None
+    # settings the server cannot show but that change nothing in how calls flow (warnings)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TrunkPlan:
-    """One provider's trunk: its SIP endpoint's sections and the tenant objects they refer to."""
+    """One provider's trunk: its SIP endpoint's sections and the tenant objects they refer to.
+
+    On a chan_sip Wazo `chan_sip` holds the peer and register line instead, and the PJSIP fields
+    are empty (no sections, no template; the transport only when the register line names one).
+    """
 
     provider: Provider
     sections: dict[str, list[tuple[str, str]]]
     template_uuid: str
     transport_uuid: str | None  # None: the endpoint has no transport of its own
+    chan_sip: ChanSipPlan | None = None
     adopt: bool = False
 
 
@@ -237,6 +415,8 @@ class StackPlan:
     trunks: tuple[TrunkPlan, ...]
     outcalls: tuple[OutcallPlan, ...]
     dids: tuple[DidPlan, ...]
+    # what the server speaks (providers.confd.generation.detect); None: the PJSIP API
+    server: ServerGeneration | None = field(default=None)
 
 
 CREATED_LABELS = {"incall": "Incoming calls", "outcall": "Outgoing calls"}
@@ -259,7 +439,9 @@ class _Problems:
             return None
 
 
-def _context(kind: str, config: StackConfig, directory: Directory) -> ContextPlan:
+def _context(
+    kind: str, config: StackConfig, directory: Directory, server: ServerGeneration | None
+) -> ContextPlan:
     """The stack's context of a kind: named in the stack, created by it, or the tenant's only one."""
     explicit = getattr(config.contexts, kind)
     if explicit is not None:
@@ -271,6 +453,12 @@ def _context(kind: str, config: StackConfig, directory: Directory) -> ContextPla
                 f"of the tenant or remove the setting to find it automatically"
             )
         return ContextPlan(kind, found.name, found.incall_ranges)
+    if config.contexts.create and server is not None and server.chan_sip:
+        raise PlanError(
+            f"{NAMESPACE}:contexts.create cannot make one on {server.describe()} (the stack's {kind} "
+            f"context): contexts were named by the client before 23.12. Create it in the Wazo and name "
+            f"it with `pulumi config set --path contexts.{kind} <name>`, or remove contexts.create"
+        )
     if config.contexts.create:
         # the stack owns this context: it keeps declaring it on every run, so it is never looked up
         ranges = tuple(config.contexts.incall_ranges) if kind == "incall" else ()
@@ -286,7 +474,17 @@ def _context(kind: str, config: StackConfig, directory: Directory) -> ContextPla
     return ContextPlan(kind, picked.name, picked.incall_ranges)
 
 
-def _trunk(index: int, provider: Provider, directory: Directory, adopt: bool) -> TrunkPlan:
+def _trunk(
+    index: int, provider: Provider, directory: Directory, server: ServerGeneration | None, adopt: bool
+) -> TrunkPlan:
+    if server is not None and server.chan_sip:
+        if adopt:
+            raise PlanError(
+                f"{NAMESPACE}:providers[{index}]: adopt takes over the objects of the PJSIP API (Wazo "
+                f"20.13 and later), and this is {server.describe()}: remove adopt (for the stack or "
+                f"this provider), or upgrade the Wazo first"
+            )
+        return _chan_sip_trunk(index, provider, directory, server)
     problems = _Problems()
     key = f"{NAMESPACE}:providers[{index}]"
     sections = problems.run(endpoint_sections, provider)
@@ -297,7 +495,27 @@ def _trunk(index: int, provider: Provider, directory: Directory, adopt: bool) ->
         transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=f"{key}.transport")
     if problems.lines:
         raise PlanError(problems.lines)
-    return TrunkPlan(provider, sections, template_uuid, transport_uuid, adopt)
+    return TrunkPlan(provider, sections, template_uuid, transport_uuid, adopt=adopt)
+
+
+def _chan_sip_trunk(
+    index: int, provider: Provider, directory: Directory, server: ServerGeneration
+) -> TrunkPlan:
+    """The trunk step on Wazo 20.12 and before: every inexpressible setting refused, then the peer."""
+    described = server.describe()
+    problems = _Problems()
+    problems.lines.extend(legacy_problems(provider, described))
+    peer = None if problems.lines else problems.run(chan_sip_endpoint, provider)
+    register = register_line(provider)
+    transport_uuid = ""
+    if register is not None and register.get("transport"):
+        # the register line names a transport of the Wazo: it must exist
+        where = f"{NAMESPACE}:providers[{index}].transport"
+        transport_uuid = problems.run(directory.transport_uuid, provider.transport, where=where) or ""
+    if problems.lines or peer is None:
+        raise PlanError(problems.lines)
+    notes = tuple(legacy_notes(provider, described))
+    return TrunkPlan(provider, {}, "", transport_uuid, ChanSipPlan(peer, register, notes))
 
 
 def _destination(destination: dict[str, Any], directory: Directory) -> dict[str, Any]:
@@ -362,14 +580,21 @@ def _outcalls(config: StackConfig) -> tuple[OutcallPlan, ...]:
     return tuple(planned)
 
 
-def plan_stack(config: StackConfig, directory: Directory) -> StackPlan:
-    """The whole stack checked and looked up; one PlanError lists every problem found."""
+def plan_stack(
+    config: StackConfig, directory: Directory, server: ServerGeneration | None = None
+) -> StackPlan:
+    """The whole stack checked and looked up; one PlanError lists every problem found.
+
+    `server` is what the Wazo speaks: on a chan_sip one (20.12 and before) every setting it cannot
+    express is refused here too, so nothing is written for a stack that would fail halfway.
+    """
     problems = _Problems()
-    incall = problems.run(_context, "incall", config, directory)
+    incall = problems.run(_context, "incall", config, directory, server)
     needs_outcall = any(p.outgoing is not None for p in config.providers)
-    outcall = problems.run(_context, "outcall", config, directory) if needs_outcall else None
+    outcall = problems.run(_context, "outcall", config, directory, server) if needs_outcall else None
     trunks = [
-        problems.run(_trunk, i, p, directory, config.adopting(p)) for i, p in enumerate(config.providers)
+        problems.run(_trunk, i, p, directory, server, config.adopting(p))
+        for i, p in enumerate(config.providers)
     ]
     outcalls = problems.run(_outcalls, config)
     dids = problems.run(_dids, config, incall, directory) if incall is not None else None
@@ -382,4 +607,5 @@ def plan_stack(config: StackConfig, directory: Directory) -> StackPlan:
         trunks=tuple(t for t in trunks if t is not None),
         outcalls=outcalls,
         dids=dids,
+        server=server,
     )

@@ -10,6 +10,7 @@ from pulumi.runtime import config as runtime_config
 
 from providers._base import confd_id
 from providers.confd import ConfdError, connect
+from providers.confd.generation import ServerGeneration, detect
 from providers.confd.settings import settings_from
 from providers.directory import ConfdDirectory
 from providers.interconnect import Declared, declare_stack
@@ -72,12 +73,18 @@ def summary(plan: StackPlan, declared: Declared) -> dict[str, Any]:
 
 def main() -> None:
     """Check the whole stack and look up what it needs, then declare it: no write before every check."""
+    server: ServerGeneration | None = None
     try:
         config = load()
         settings = settings_from(runtime_config.get_config)
-        directory = ConfdDirectory(connect(str(config.tenant), settings))
-        plan = plan_stack(config, directory)
+        client = connect(str(config.tenant), settings)
+        # which API the Wazo speaks decides which objects the plan holds: asked before anything else
+        server = detect(client)
+        plan = plan_stack(config, ConfdDirectory(client), server)
     except (ConfigError, PlanError, ConfdError) as error:
-        fail(f"the stack cannot be deployed:\n{error}")
+        # on a chan_sip Wazo, the release the refusals are about; a PJSIP one's messages are the same
+        # whatever its release (the program did not read it)
+        on = f" on {server.describe()}" if server is not None and server.chan_sip else ""
+        fail(f"the stack cannot be deployed{on}:\n{error}")
     declared = declare_stack(plan)
     pulumi.export("summary", summary(plan, declared))

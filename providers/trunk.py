@@ -17,6 +17,13 @@ CONTEXT_NAME_MAX = 79
 class TrunkArgs(AdoptableArgs):
     """Inputs of a trunk."""
 
+    # Trunks have this field from 24.15; older servers drop it and show none. Their trunks got
+    # +E164 when they were upgraded (xivo-manage-db d80c07b01d39, the column's server default),
+    # so an absent value reads as +E164.
+    canon_rules: ClassVar[dict[str, Any]] = {
+        "outgoing_caller_id_format": lambda value: "+E164" if value is None else value
+    }
+
     context: str | None = Field(default=None, description="context name (not label) for incoming calls")
     outgoing_caller_id_format: Literal["+E164", "E164", "national"] = "+E164"
     twilio_incoming: StrictBool = False

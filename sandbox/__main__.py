@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from sandbox.generations import GENERATIONS, by_version
+from sandbox.rules.common import generation
 from sandbox.seed import AUTH_USERS, TENANTS
-from sandbox.server import DEFAULT_PREFIXES, build_server
+from sandbox.server import DEFAULT_PREFIXES, StateError, build_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--state", type=Path, default=Path(".sandbox/state.db"), help="SQLite state file")
     parser.add_argument("--reset", action="store_true", help="wipe the state and seed it again")
+    parser.add_argument(
+        "--api",
+        choices=sorted(GENERATIONS),
+        help="the Wazo version whose confd API to speak: 20.12 is the chan_sip API (/registers/sip), "
+        "26.08 the PJSIP one. Default: what the state file holds (26.08 for a new one). A 20.12 state "
+        "started as 26.08 is upgraded as Wazo 20.13 migrated chan_sip endpoints to PJSIP",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     for service in ("confd", "auth", "calld"):
         parser.add_argument(
@@ -34,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
-    server, store = build_server(args.host, args.port, args.state, args.reset, prefixes)
+    try:
+        server, store = build_server(
+            args.host, args.port, args.state, args.reset, by_version(args.api) if args.api else None, prefixes
+        )
+    except StateError as error:
+        print(f"python -m sandbox: {error}", file=sys.stderr)  # noqa: T201
+        return 2
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
@@ -42,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     base = f"http://{args.host}:{server.port}"
     print(f"Wazo sandbox listening on {base}", flush=True)  # noqa: T201
+    with store.read() as conn:
+        gen = generation(conn)
+    print(f"  confd API of Wazo {gen.version} ({gen.api})", flush=True)  # noqa: T201
     print(  # noqa: T201
         f"  confd {base}{prefixes['confd']}, wazo-auth {base}{prefixes['auth']}, "
         f"wazo-calld {base}{prefixes['calld']}",

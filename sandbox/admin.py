@@ -20,6 +20,7 @@ from flask import Blueprint, Response, current_app, request
 from sandbox import seed
 from sandbox.routes import json_response, store
 from sandbox.rules import auth, calld
+from sandbox.rules.common import generation
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -292,8 +293,9 @@ def reset_state() -> None:
     with store().write() as conn:
         tokens = [tuple(row) for row in conn.execute("SELECT * FROM tokens")]
         refresh = [tuple(row) for row in conn.execute("SELECT * FROM refresh_tokens")]
+        gen = generation(conn)
         store().recreate(conn)
-        seed.seed(conn)
+        seed.seed(conn, gen)
         conn.executemany("INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tokens)
         conn.executemany("INSERT INTO refresh_tokens VALUES (?, ?, ?)", refresh)
 

@@ -15,16 +15,32 @@ import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
 from sandbox import errors
-from sandbox.rules import auth, contexts, extensions, incalls, outcalls, sip, tenants, trunks, users
-from sandbox.rules.common import Caller, parse_list_params
-from sandbox.seed import WAZO_VERSION
+from sandbox.generations import Generation
+from sandbox.rules import (
+    auth,
+    chan_sip,
+    contexts,
+    extensions,
+    incalls,
+    outcalls,
+    sip,
+    tenants,
+    trunks,
+    users,
+)
+from sandbox.rules.common import Caller, generation, parse_list_params
 from sandbox.store import Store
 
 CONFD_PREFIX = "/api/confd/1.1"
 AUTH_PREFIX = "/api/auth/0.1"
 
+# confd's routes of every generation, then the ones only one generation has: the PJSIP API
+# (20.13 and later) or the chan_sip API (20.12 and before); the app registers one of the two
 confd = Blueprint("confd", __name__, url_prefix=CONFD_PREFIX)
+confd_pjsip = Blueprint("confd_pjsip", __name__, url_prefix=CONFD_PREFIX)
+confd_chan_sip = Blueprint("confd_chan_sip", __name__, url_prefix=CONFD_PREFIX)
 wazo_auth = Blueprint("wazo_auth", __name__, url_prefix=AUTH_PREFIX)
+CONFD_BLUEPRINTS = {confd.name, confd_pjsip.name, confd_chan_sip.name}
 
 F = TypeVar("F", bound=Callable[..., Response])
 
@@ -51,7 +67,13 @@ def created(caller: Caller, data: dict[str, Any], path: str) -> Response:
 
 
 def body() -> Any:
-    """confd parses every body as JSON whatever the Content-Type; missing or broken is a 400."""
+    """confd parses every body as JSON whatever the Content-Type; missing or broken is a 400.
+
+    Before 25.15 a body without a JSON Content-Type was not read: the rules see None, as `{}`.
+    """
+    gen: Generation = current_app.extensions["sandbox.generation"]
+    if not gen.body_json_forced and not request.is_json:
+        return None
     raw = request.get_data(cache=True)
     if not raw:
         raise errors.BadBody()
@@ -110,11 +132,11 @@ def list_args() -> Any:
 
 @confd.get("/api/api.yml")
 def api_spec() -> Response:
-    """A reduced spec: enough to tell the PJSIP generation (`/endpoints/sip/templates`) apart."""
+    """A reduced spec; its paths tell the generations apart (`/registers/sip`, `/endpoints/sip/templates`)."""
     paths: dict[str, dict[str, dict[str, str]]] = {}
     prefix = service_prefix("confd")
     for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.partition(".")[0] != "confd" or rule.rule.endswith("/api/api.yml"):
+        if rule.endpoint.partition(".")[0] not in CONFD_BLUEPRINTS or rule.rule.endswith("/api/api.yml"):
             continue
         path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule[len(prefix) :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -137,10 +159,11 @@ def api_spec() -> Response:
 def get_infos(caller: Caller) -> Response:
     with store().read() as conn:
         row = conn.execute("SELECT value FROM meta WHERE key = 'wazo_uuid'").fetchone()
-    return json_response({"uuid": row["value"], "wazo_version": WAZO_VERSION})
+        version = generation(conn).version
+    return json_response({"uuid": row["value"], "wazo_version": version})
 
 
-@confd.get("/tenants")
+@confd_pjsip.get("/tenants")
 @authorize("confd.tenants.read")
 def list_tenants(caller: Caller) -> Response:
     params = list_args()
@@ -148,15 +171,15 @@ def list_tenants(caller: Caller) -> Response:
         return json_response(tenants.list_(conn, caller, params))
 
 
-@confd.get("/tenants/<tenant_uuid>")
+@confd_pjsip.get("/tenants/<tenant_uuid>")
 @authorize("confd.tenants.{tenant_uuid}.read")
 def get_tenant(caller: Caller, tenant_uuid: str) -> Response:
     with store().read() as conn:
         return json_response(tenants.get(conn, caller, tenant_uuid))
 
 
-@confd.route("/tenants", methods=["POST"])
-@confd.route("/tenants/<tenant_uuid>", methods=["PUT", "DELETE"])
+@confd_pjsip.route("/tenants", methods=["POST"])
+@confd_pjsip.route("/tenants/<tenant_uuid>", methods=["PUT", "DELETE"])
 def tenant_read_only(tenant_uuid: str | None = None) -> Response:
     raise errors.MethodNotAllowed()
 
@@ -296,13 +319,14 @@ def _sip_routes(prefix: str, acl: str, key: str, template: bool) -> None:
 
     name = "template" if template else "endpoint"
     item = f"{prefix}/<uuid:{key}>"
-    confd.add_url_rule(prefix, f"list_{name}", authorize(f"{acl}.read")(list_view), methods=["GET"])
-    confd.add_url_rule(prefix, f"create_{name}", authorize(f"{acl}.create")(create_view), methods=["POST"])
-    confd.add_url_rule(item, f"get_{name}", authorize(f"{acl}.{{{key}}}.read")(get_view), methods=["GET"])
-    confd.add_url_rule(
+    bp = confd_pjsip
+    bp.add_url_rule(prefix, f"list_{name}", authorize(f"{acl}.read")(list_view), methods=["GET"])
+    bp.add_url_rule(prefix, f"create_{name}", authorize(f"{acl}.create")(create_view), methods=["POST"])
+    bp.add_url_rule(item, f"get_{name}", authorize(f"{acl}.{{{key}}}.read")(get_view), methods=["GET"])
+    bp.add_url_rule(
         item, f"update_{name}", authorize(f"{acl}.{{{key}}}.update")(update_view), methods=["PUT"]
     )
-    confd.add_url_rule(
+    bp.add_url_rule(
         item, f"delete_{name}", authorize(f"{acl}.{{{key}}}.delete")(delete_view), methods=["DELETE"]
     )
 
@@ -355,7 +379,7 @@ def delete_trunk(caller: Caller, trunk_id: int) -> Response:
     return no_content()
 
 
-@confd.put("/trunks/<int:trunk_id>/endpoints/sip/<uuid:sip_uuid>")
+@confd_pjsip.put("/trunks/<int:trunk_id>/endpoints/sip/<uuid:sip_uuid>")
 @authorize("confd.trunks.{trunk_id}.endpoints.sip.{sip_uuid}.update")
 def associate_trunk_endpoint(caller: Caller, trunk_id: int, sip_uuid: Any) -> Response:
     with store().write() as conn:
@@ -363,11 +387,130 @@ def associate_trunk_endpoint(caller: Caller, trunk_id: int, sip_uuid: Any) -> Re
     return no_content()
 
 
-@confd.delete("/trunks/<int:trunk_id>/endpoints/sip/<uuid:sip_uuid>")
+@confd_pjsip.delete("/trunks/<int:trunk_id>/endpoints/sip/<uuid:sip_uuid>")
 @authorize("confd.trunks.{trunk_id}.endpoints.sip.{sip_uuid}.delete")
 def dissociate_trunk_endpoint(caller: Caller, trunk_id: int, sip_uuid: Any) -> Response:
     with store().write() as conn:
         trunks.dissociate_endpoint(conn, caller, trunk_id, str(sip_uuid))
+    return no_content()
+
+
+# -- the chan_sip API (20.12 and before): endpoints, registers and their trunk links ------------
+
+
+@confd_chan_sip.get("/endpoints/sip")
+@authorize("confd.endpoints.sip.read")
+def list_legacy_endpoints(caller: Caller) -> Response:
+    params = list_args()
+    with store().read() as conn:
+        return json_response(chan_sip.list_(conn, caller, params))
+
+
+@confd_chan_sip.post("/endpoints/sip")
+@authorize("confd.endpoints.sip.create")
+def create_legacy_endpoint(caller: Caller) -> Response:
+    data = body()
+    with store().write() as conn:
+        result = chan_sip.create(conn, caller, data)
+    return created(caller, result, f"endpoints/sip/{result['id']}")
+
+
+@confd_chan_sip.get("/endpoints/sip/<int:sip_id>")
+@authorize("confd.endpoints.sip.{sip_id}.read")
+def get_legacy_endpoint(caller: Caller, sip_id: int) -> Response:
+    with store().read() as conn:
+        return json_response(chan_sip.get(conn, caller, sip_id))
+
+
+@confd_chan_sip.put("/endpoints/sip/<int:sip_id>")
+@authorize("confd.endpoints.sip.{sip_id}.update")
+def update_legacy_endpoint(caller: Caller, sip_id: int) -> Response:
+    data = body
+    with store().write() as conn:
+        chan_sip.update(conn, caller, sip_id, data)
+    return no_content()
+
+
+@confd_chan_sip.delete("/endpoints/sip/<int:sip_id>")
+@authorize("confd.endpoints.sip.{sip_id}.delete")
+def delete_legacy_endpoint(caller: Caller, sip_id: int) -> Response:
+    with store().write() as conn:
+        chan_sip.delete(conn, caller, sip_id)
+    return no_content()
+
+
+# the code asks for `confd.registers.*` although register_sip's api.yml documents
+# `confd.registers.sip.*` (plugins/register_sip/resource.py at 20.12)
+@confd_chan_sip.get("/registers/sip")
+@authorize("confd.registers.read")
+def list_registers(caller: Caller) -> Response:
+    params = list_args()
+    with store().read() as conn:
+        return json_response(chan_sip.list_registers(conn, caller, params))
+
+
+@confd_chan_sip.post("/registers/sip")
+@authorize("confd.registers.create")
+def create_register(caller: Caller) -> Response:
+    data = body()
+    with store().write() as conn:
+        result = chan_sip.create_register(conn, caller, data)
+    return created(caller, result, f"registers/sip/{result['id']}")
+
+
+@confd_chan_sip.get("/registers/sip/<int:register_id>")
+@authorize("confd.registers.{register_id}.read")
+def get_register(caller: Caller, register_id: int) -> Response:
+    with store().read() as conn:
+        return json_response(chan_sip.get_register(conn, caller, register_id))
+
+
+@confd_chan_sip.put("/registers/sip/<int:register_id>")
+@authorize("confd.registers.{register_id}.update")
+def update_register(caller: Caller, register_id: int) -> Response:
+    data = body
+    with store().write() as conn:
+        chan_sip.update_register(conn, caller, register_id, data)
+    return no_content()
+
+
+@confd_chan_sip.delete("/registers/sip/<int:register_id>")
+@authorize("confd.registers.{register_id}.delete")
+def delete_register(caller: Caller, register_id: int) -> Response:
+    with store().write() as conn:
+        chan_sip.delete_register(conn, caller, register_id)
+    return no_content()
+
+
+@confd_chan_sip.put("/trunks/<int:trunk_id>/endpoints/sip/<int:sip_id>")
+@authorize("confd.trunks.{trunk_id}.endpoints.sip.{sip_id}.update")
+def associate_trunk_legacy_endpoint(caller: Caller, trunk_id: int, sip_id: int) -> Response:
+    with store().write() as conn:
+        trunks.associate_legacy_endpoint(conn, caller, trunk_id, sip_id)
+    return no_content()
+
+
+@confd_chan_sip.delete("/trunks/<int:trunk_id>/endpoints/sip/<int:sip_id>")
+@authorize("confd.trunks.{trunk_id}.endpoints.sip.{sip_id}.delete")
+def dissociate_trunk_legacy_endpoint(caller: Caller, trunk_id: int, sip_id: int) -> Response:
+    with store().write() as conn:
+        trunks.dissociate_legacy_endpoint(conn, caller, trunk_id, sip_id)
+    return no_content()
+
+
+@confd_chan_sip.put("/trunks/<int:trunk_id>/registers/sip/<int:register_id>")
+@authorize("confd.trunks.{trunk_id}.registers.sip.{register_id}.update")
+def associate_trunk_register(caller: Caller, trunk_id: int, register_id: int) -> Response:
+    with store().write() as conn:
+        trunks.associate_register(conn, caller, trunk_id, register_id)
+    return no_content()
+
+
+@confd_chan_sip.delete("/trunks/<int:trunk_id>/registers/sip/<int:register_id>")
+@authorize("confd.trunks.{trunk_id}.registers.sip.{register_id}.delete")
+def dissociate_trunk_register(caller: Caller, trunk_id: int, register_id: int) -> Response:
+    with store().write() as conn:
+        trunks.dissociate_register(conn, caller, trunk_id, register_id)
     return no_content()
 
 
@@ -670,9 +813,11 @@ def list_auth_tenants() -> Response:
 DEFAULT_PREFIXES = {"confd": CONFD_PREFIX, "auth": AUTH_PREFIX}
 
 
-def register(app: Flask, prefixes: dict[str, str]) -> None:
-    """Attach both APIs, each at its prefix, and the error renderers to the app."""
+def register(app: Flask, gen: Generation, prefixes: dict[str, str]) -> None:
+    """Attach wazo-auth and confd as that generation speaks it, each at its prefix; the error renderers."""
+    app.extensions["sandbox.generation"] = gen
     app.register_blueprint(confd, url_prefix=prefixes["confd"])
+    app.register_blueprint(confd_chan_sip if gen.chan_sip else confd_pjsip, url_prefix=prefixes["confd"])
     app.register_blueprint(wazo_auth, url_prefix=prefixes["auth"])
     app.register_error_handler(errors.SandboxError, render_error)
     app.register_error_handler(errors.AuthError, render_auth_error)

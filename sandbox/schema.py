@@ -243,7 +243,7 @@ class Schema:
     def __init__(
         self,
         fields: dict[str, Field],
-        checks: tuple[Callable[[dict[str, Any]], str | None], ...] = (),
+        checks: tuple[Callable[[dict[str, Any]], str | tuple[str, str] | None], ...] = (),
     ) -> None:
         self.fields = fields
         self.checks = checks
@@ -267,9 +267,12 @@ class Schema:
             except Invalid as error:
                 errors[name] = error.messages
         if not errors:
-            messages = [msg for msg in (check(result) for check in self.checks) if msg]
-            if messages:
-                errors["_schema"] = messages
+            # a check names its field with a (field, message) pair; a bare message is schema-wide
+            for outcome in (check(result) for check in self.checks):
+                if isinstance(outcome, tuple):
+                    errors.setdefault(outcome[0], []).append(outcome[1])
+                elif outcome:
+                    errors.setdefault("_schema", []).append(outcome)
         if errors:
             raise Invalid(errors)
         return result

@@ -6,8 +6,10 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from sandbox.generations import CURRENT, Generation
+
 WAZO_UUID = "5a3c1f0e-7d2b-4c89-9e61-0a1b2c3d4e5f"
-WAZO_VERSION = "26.08"
+WAZO_VERSION = CURRENT.version
 
 MASTER_TENANT = "aaaaaaaa-0000-4000-8000-000000000001"
 ACME_TENANT = "11111111-1111-4111-8111-111111111111"
@@ -62,7 +64,16 @@ class Context:
 
     @property
     def name(self) -> str:
+        """The name confd generates (23.12 and later)."""
         return f"ctx-{TENANTS[self.tenant].slug}-{self.type}-{self.uuid}"
+
+    @property
+    def legacy_name(self) -> str:
+        """The name an operator chose before confd generated them: 1..39 of [a-zA-Z0-9_-]."""
+        return f"{TENANTS[self.tenant].slug}-{self.type}"
+
+    def name_in(self, generation: Generation) -> str:
+        return self.name if generation.context_names_generated else self.legacy_name
 
 
 def _context(id: int, tenant: str, type: str) -> Context:
@@ -282,38 +293,22 @@ def _template_content(tenant: str, label: str) -> tuple[dict[str, list[list[str]
     return sections, parents, transport
 
 
-def seed(conn: sqlite3.Connection) -> None:
-    """Insert the seeded data into an empty schema (inside the caller's transaction)."""
-    conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')")
-    conn.execute("INSERT INTO meta (key, value) VALUES ('wazo_uuid', ?)", (WAZO_UUID,))
-    for uuid, name, options in (
-        (TRANSPORT_UDP, "transport-udp", [["protocol", "udp"], ["bind", "0.0.0.0:5060"]]),
-        (TRANSPORT_WSS, "transport-wss", [["protocol", "wss"], ["bind", "0.0.0.0:5060"]]),
-    ):
-        conn.execute(
-            "INSERT INTO transports (uuid, name, options) VALUES (?, ?, ?)", (uuid, name, json.dumps(options))
-        )
-        conn.execute(
-            "INSERT INTO sip_names (name, kind, owner_uuid) VALUES (?, 'Transport', ?)", (name, uuid)
-        )
-
-    seq = 0
+def generate_sip_templates(conn: sqlite3.Connection) -> None:
+    """Each tenant's five default SIP templates, as confd generates them (20.13 and later)."""
+    seq_row = conn.execute("SELECT value FROM meta WHERE key = 'endpoint_seq'").fetchone()
+    seq = int(seq_row["value"]) if seq_row else 0
     for key, seeded_tenant in TENANTS.items():
         conn.execute(
-            "INSERT INTO tenants (uuid, name, slug, parent_uuid, sip_templates_generated,"
-            " global_sip_template_uuid, webrtc_sip_template_uuid, registration_trunk_sip_template_uuid,"
-            " meeting_guest_sip_template_uuid, twilio_trunk_sip_template_uuid)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+            "UPDATE tenants SET sip_templates_generated = 1, global_sip_template_uuid = ?,"
+            " webrtc_sip_template_uuid = ?, registration_trunk_sip_template_uuid = ?,"
+            " meeting_guest_sip_template_uuid = ?, twilio_trunk_sip_template_uuid = ? WHERE uuid = ?",
             (
-                seeded_tenant.uuid,
-                seeded_tenant.name,
-                seeded_tenant.slug,
-                seeded_tenant.parent_uuid,
                 template_uuid(key, "global"),
                 template_uuid(key, "webrtc"),
                 template_uuid(key, "registration_trunk"),
                 template_uuid(key, "meeting_guest"),
                 template_uuid(key, "twilio_trunk"),
+                seeded_tenant.uuid,
             ),
         )
         for label in TEMPLATE_LABELS:
@@ -339,7 +334,35 @@ def seed(conn: sqlite3.Connection) -> None:
                 "INSERT INTO sip_names (name, kind, owner_uuid) VALUES (?, 'SIPEndpointTemplate', ?)",
                 (name, uuid),
             )
-    conn.execute("INSERT INTO meta (key, value) VALUES ('endpoint_seq', ?)", (str(seq),))
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('endpoint_seq', ?)", (str(seq),))
+
+
+def seed(conn: sqlite3.Connection, generation: Generation = CURRENT) -> None:
+    """Insert the seeded data into an empty schema (inside the caller's transaction).
+
+    Before 20.13 a Wazo had no SIP templates, and its contexts were named by whoever made them.
+    """
+    conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('wazo_uuid', ?)", (WAZO_UUID,))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('api', ?)", (generation.version,))
+    for uuid, name, options in (
+        (TRANSPORT_UDP, "transport-udp", [["protocol", "udp"], ["bind", "0.0.0.0:5060"]]),
+        (TRANSPORT_WSS, "transport-wss", [["protocol", "wss"], ["bind", "0.0.0.0:5060"]]),
+    ):
+        conn.execute(
+            "INSERT INTO transports (uuid, name, options) VALUES (?, ?, ?)", (uuid, name, json.dumps(options))
+        )
+        conn.execute(
+            "INSERT INTO sip_names (name, kind, owner_uuid) VALUES (?, 'Transport', ?)", (name, uuid)
+        )
+
+    for seeded_tenant in TENANTS.values():
+        conn.execute(
+            "INSERT INTO tenants (uuid, name, slug, parent_uuid) VALUES (?, ?, ?, ?)",
+            (seeded_tenant.uuid, seeded_tenant.name, seeded_tenant.slug, seeded_tenant.parent_uuid),
+        )
+    if not generation.chan_sip:
+        generate_sip_templates(conn)
 
     for user in AUTH_USERS.values():
         conn.execute(
@@ -368,7 +391,7 @@ def seed(conn: sqlite3.Connection) -> None:
             (
                 context.id,
                 context.uuid,
-                context.name,
+                context.name_in(generation),
                 TENANTS[context.tenant].uuid,
                 context.label,
                 context.type,

@@ -12,7 +12,9 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from sandbox import admin, routes, routes_calld, seed
+from sandbox import admin, migrate, routes, routes_calld, seed
+from sandbox.generations import CURRENT, Generation
+from sandbox.rules.common import generation
 from sandbox.store import Store
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,9 @@ def create_app(store: Store, prefixes: Mapping[str, str] | None = None) -> tuple
     app.extensions["sandbox.store"] = store
     state = admin.HookState()
     app.extensions["sandbox.hooks"] = state
-    routes.register(app, mounted)
+    with store.read() as conn:
+        gen = generation(conn)
+    routes.register(app, gen, mounted)
     routes_calld.register(app, mounted["calld"])
     app.register_blueprint(admin.admin)
     app.register_error_handler(HTTPException, _http_error)
@@ -50,24 +54,48 @@ def create_app(store: Store, prefixes: Mapping[str, str] | None = None) -> tuple
     return app, state
 
 
-def open_store(path: Path, reset: bool) -> Store:
-    """Open the state file; seed it when new or when asked to start over."""
+class StateError(Exception):
+    """A state file the sandbox cannot serve as the generation it was asked for."""
+
+
+def open_store(path: Path, reset: bool, api: Generation | None = None) -> Store:
+    """Open the state file; seed it when new or when asked to start over; upgrade it if asked.
+
+    `api` None keeps the generation the state holds (the current one for a new state). A chan_sip
+    state started as a PJSIP generation is migrated as Wazo 20.13 migrated its database; there is
+    no way back, as on a real Wazo.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(path)
     if reset or not store.is_initialized():
         with store.write() as conn:
             store.recreate(conn)
-            seed.seed(conn)
-    else:
-        with store.write() as conn:
-            store.add_missing_tables(conn)
-    return store
+            seed.seed(conn, api or CURRENT)
+        return store
+    with store.write() as conn:
+        store.upgrade_schema(conn)
+        stored = generation(conn)
+        if api is None or api == stored:
+            return store
+        if stored.chan_sip and not api.chan_sip:
+            migrate.upgrade(conn, api)
+            return store
+        raise StateError(
+            f"{path} holds a Wazo {stored.version} ({stored.api} API) and cannot be served as "
+            f"{api.version}: Wazo has no downgrade. Start with --api {stored.version}, or --reset "
+            f"to start over as {api.version}"
+        )
 
 
 def build_server(
-    host: str, port: int, state_path: Path, reset: bool, prefixes: Mapping[str, str] | None = None
+    host: str,
+    port: int,
+    state_path: Path,
+    reset: bool,
+    api: Generation | None = None,
+    prefixes: Mapping[str, str] | None = None,
 ) -> tuple[BaseWSGIServer, Store]:
-    store = open_store(state_path, reset)
+    store = open_store(state_path, reset, api)
     app, _state = create_app(store, prefixes)
     server: Any = make_server(host, port, app, threaded=True)
     return server, store

@@ -36,7 +36,7 @@ CREATE TABLE sip_names (name TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_uuid TE
 CREATE TABLE transports (uuid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, options TEXT NOT NULL);
 CREATE TABLE contexts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,
-    tenant_uuid TEXT NOT NULL, label TEXT NOT NULL, type TEXT NOT NULL, description TEXT,
+    tenant_uuid TEXT NOT NULL, label TEXT, type TEXT NOT NULL, description TEXT,
     enabled INTEGER NOT NULL, ranges TEXT NOT NULL
 );
 CREATE TABLE context_includes (
@@ -49,10 +49,21 @@ CREATE TABLE endpoints (
     transport_uuid TEXT, templates TEXT NOT NULL, sections TEXT NOT NULL,
     edited INTEGER NOT NULL DEFAULT 0
 );
+-- endpoint_sip_uuid: a PJSIP endpoint, endpoint_sip_id and register_sip_id: the chan_sip API (<= 20.12)
 CREATE TABLE trunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_uuid TEXT NOT NULL, context TEXT,
     twilio_incoming INTEGER NOT NULL, outgoing_caller_id_format TEXT NOT NULL,
-    endpoint_sip_uuid TEXT UNIQUE
+    endpoint_sip_uuid TEXT UNIQUE, endpoint_sip_id INTEGER, register_sip_id INTEGER
+);
+-- chan_sip endpoints (usersip): options split into named columns (`native`) and the rest (`extra`)
+CREATE TABLE chan_sip_endpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_uuid TEXT NOT NULL, name TEXT NOT NULL UNIQUE,
+    username TEXT, secret TEXT NOT NULL, type TEXT NOT NULL, host TEXT NOT NULL,
+    category TEXT NOT NULL, context TEXT, native TEXT NOT NULL, extra TEXT NOT NULL
+);
+-- `register =>` lines of sip.conf (staticsip), not tenant-scoped
+CREATE TABLE sip_registers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, var_val TEXT NOT NULL, commented INTEGER NOT NULL
 );
 CREATE TABLE outcalls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_uuid TEXT NOT NULL, name TEXT NOT NULL UNIQUE,
@@ -175,13 +186,17 @@ class Store:
             if statement.strip():
                 conn.execute(statement)
 
-    def add_missing_tables(self, conn: sqlite3.Connection) -> None:
-        """Create the tables a state file written by an older sandbox lacks (its data is kept)."""
+    def upgrade_schema(self, conn: sqlite3.Connection) -> None:
+        """Add what a state file written by an older sandbox lacks (its data is kept)."""
         existing = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         for statement in SCHEMA.split(";"):
             match = re.search(r"CREATE TABLE (\w+)", statement)
             if match and match.group(1) not in existing:
                 conn.execute(statement)
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(trunks)")}
+        for column in ("endpoint_sip_id", "register_sip_id"):
+            if column not in columns:
+                conn.execute(f"ALTER TABLE trunks ADD COLUMN {column} INTEGER")
 
     def close(self) -> None:
         with self._pool_lock:

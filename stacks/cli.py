@@ -710,6 +710,8 @@ def export_command(
         read = export.read_tenant(client, tenant)
     except ConfdError as error:
         raise click.ClickException(_export_failure(error, settings, tenant)) from None
+    except export.ExportError as error:
+        raise click.ClickException(f"{error}: nothing written") from None
     seconds = time.monotonic() - start
     written = {key: values[key] for key in CONNECTION_KEYS if values.get(key) not in (None, "")}
     written.update({"url": settings.url, "tenant": tenant})

@@ -50,7 +50,6 @@ class Outcall:
     trunks: tuple[str, ...] = ()  # trunk names, in priority order
     patterns: tuple[Pattern, ...] = ()
     mark: Mark | None = None
-    owner: str | None = None  # the provider whose stack entry declares it (the component's name)
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,6 @@ def from_stack(config: StackConfig) -> Routing:
                         )
                         for p in outgoing.patterns
                     ),
-                    owner=provider.name,
                 )
             )
         for did in provider.incoming:
@@ -171,6 +169,12 @@ def from_confd(client: ConfdClient) -> Routing:
             registers = bool(registration.get("client_uri"))
             contact = _options(endpoint, "aor").get("contact") or registration.get("server_uri")
             server = contact.removeprefix("sip:") if contact else None
+        elif summary.get("id") is not None:
+            # a chan_sip peer (Wazo 20.12 and before): its host and port, and a register line or not
+            endpoint = client.get(f"/endpoints/sip/{summary['id']}")
+            port = dict((key, value) for key, value in endpoint.get("options") or []).get("port", "5060")
+            server = f"{endpoint['host']}:{port}" if endpoint.get("host") else None
+            registers = trunk.get("register_sip") is not None
         routing.trunks.append(Trunk(name, summary.get("label"), server, registers, context))
     for outcall in client.get("/outcalls")["items"]:
         patterns = tuple(
@@ -196,11 +200,20 @@ def from_confd(client: ConfdClient) -> Routing:
 
 # --- marking a change ------------------------------------------------------------------------------
 
-# How the component names its children: f"{provider}-{suffix}" (providers/interconnect.py).
-_CHILD = re.compile(
-    r"^(?:(?P<trunk>trunk|endpoint|trunk-endpoint)|(?P<outcall>outcall|outcall-trunks)"
-    r"|pattern-(?P<exten>.+?)(?:-outcall)?|did-(?P<digits>[0-9]+)(?:-incall|-link)?"
-    r"|(?P<context>incall|outcall)-context)$"
+# How the program names what it declares (providers/interconnect.py): a provider's trunk objects are
+# children of its VoipProviderInterconnect, named `<provider>-<part>`; the tenant's objects are
+# children of the stack, named after their identity in confd: `outcall-<name>`, `pattern-<exten>`,
+# `did-<exten>` (the exten in the incall context), `<kind>-context`.
+_TRUNK_KINDS = frozenset(
+    {
+        "Trunk",
+        "EndpointSip",
+        "TrunkEndpointSip",
+        "EndpointSipLegacy",
+        "RegisterSip",
+        "TrunkRegisterSip",
+        "TrunkEndpointSipLegacy",
+    }
 )
 _PARENT = re.compile(r"VoipProviderInterconnect::(?P<name>.+)$")
 _CATEGORY = {
@@ -217,7 +230,7 @@ _CATEGORY = {
 @dataclass
 class _Touched:
     ops: set[str] = field(default_factory=set)
-    old: dict[str, dict[str, Any]] = field(default_factory=dict)  # suffix kind -> old inputs
+    old: dict[str, dict[str, Any]] = field(default_factory=dict)  # resource kind -> old inputs
 
     @property
     def mark(self) -> Mark:
@@ -228,64 +241,91 @@ class _Touched:
         return "changed"
 
 
-def _provider_of(step: Mapping[str, Any], name: str, providers: Iterable[str]) -> str | None:
+def _id(value: Any) -> str:
+    """A confd id as the state holds it (numbers may come back as floats): 7.0 -> "7"."""
+    return str(value).removesuffix(".0")
+
+
+def _kind_of(urn: str) -> str:
+    """urn:pulumi:<stack>::<project>::<parent types>$pulumi-python:dynamic/wazo-voip:Trunk::<name>."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1].rsplit(":", 1)[-1] if len(parts) >= 4 else ""
+
+
+def _state(step: Mapping[str, Any], which: str, part: str) -> dict[str, Any]:
+    values = (step.get(which) or {}).get(part) or {}
+    return values if isinstance(values, dict) else {}
+
+
+def _provider_of(step: Mapping[str, Any]) -> str | None:
     for state in (step.get("newState"), step.get("oldState")):
-        parent = (state or {}).get("parent") or ""
-        match = _PARENT.search(str(parent))
+        match = _PARENT.search(str((state or {}).get("parent") or ""))
         if match:
             return match.group("name")
-    # no parent recorded: the longest provider name the resource name starts with
-    candidates = [p for p in providers if name.startswith(f"{p}-")]
-    return max(candidates, key=len) if candidates else None
+    return None
+
+
+def _key_of(step: Mapping[str, Any], kind: str, name: str) -> tuple[str, ...] | None:
+    """What the diagram draws for this resource: its trunk, outcall, pattern, DID or context."""
+    inputs = _state(step, "newState", "inputs") or _state(step, "oldState", "inputs")
+    if kind in _TRUNK_KINDS:
+        provider = _provider_of(step)
+        return ("trunk", provider) if provider else None
+    if kind == "Outcall":
+        return ("outcall", str(inputs.get("name") or name.removeprefix("outcall-")))
+    if kind == "OutcallTrunks":
+        return ("outcall", name.removeprefix("outcall-").removesuffix("-trunks"))
+    if kind == "Extension" and name.startswith("pattern-"):
+        return ("pattern", str(inputs.get("exten") or name.removeprefix("pattern-")))
+    if kind == "OutcallExtension":
+        return ("pattern", name.removeprefix("pattern-").removesuffix("-outcall"))
+    if kind in ("Extension", "Incall", "IncallExtension") and name.startswith("did-"):
+        return ("did", name.removeprefix("did-").removesuffix("-incall").removesuffix("-link"))
+    if kind == "Context":
+        return ("context", name.removesuffix("-context"))
+    return None
 
 
 def mark_changes(routing: Routing, steps: Iterable[Mapping[str, Any]]) -> Routing:
     """The routing with what the preview's steps add, remove or modify marked, and removed items drawn."""
+    steps = list(steps)
     touched: dict[tuple[str, ...], _Touched] = {}
-    provider_names = [t.name for t in routing.trunks]
-    removed_outcall_names: dict[str, str] = {}
+    # an outcall's confd id -> its name, from what the preview shows of outcalls and their trunk lists
+    # (the CLI lists only the steps that change something)
+    outcall_names: dict[str, str] = {}
+    for step in steps:
+        urn = str(step.get("urn", ""))
+        kind, name = _kind_of(urn), urn.rsplit("::", 1)[-1]
+        for which in ("oldState", "newState"):
+            if kind == "Outcall":
+                values = {**_state(step, which, "inputs"), **_state(step, which, "outputs")}
+                outcall = values.get("name")
+            elif kind == "OutcallTrunks":
+                values = _state(step, which, "inputs")
+                outcall = name.removeprefix("outcall-").removesuffix("-trunks")
+            else:
+                continue
+            if values.get("outcall_id") is not None and outcall:
+                outcall_names[_id(values["outcall_id"])] = str(outcall)
     for step in steps:
         category = _CATEGORY.get(str(step.get("op", "")))
         urn = str(step.get("urn", ""))
-        if category is None or "$" not in urn:
+        if category is None:
             continue
-        name = urn.rsplit("::", 1)[-1]
-        provider = _provider_of(step, name, provider_names)
-        if provider is None:
+        kind, name = _kind_of(urn), urn.rsplit("::", 1)[-1]
+        key = _key_of(step, kind, name)
+        if key is None:
             continue
-        match = _CHILD.match(name[len(provider) + 1 :])
-        if match is None:
-            continue
-        old = ((step.get("oldState") or {}).get("inputs")) or {}
-        if match.group("trunk"):
-            key: tuple[str, ...] = ("trunk", provider)
-        elif match.group("outcall"):
-            key = ("outcall", provider)
-            if match.group("outcall") == "outcall" and old.get("name"):
-                removed_outcall_names[provider] = str(old["name"])
-        elif match.group("exten"):
-            key = ("pattern", provider, match.group("exten"))
-        elif match.group("digits"):
-            key = ("did", match.group("digits"))
-        else:
-            key = ("context", match.group("context"))
         entry = touched.setdefault(key, _Touched())
         entry.ops.add("delete" if category == "delete" else category)
+        old = _state(step, "oldState", "inputs")
         if old:
-            entry.old[name[len(provider) + 1 :]] = old
-    return _apply_marks(routing, touched, removed_outcall_names)
-
-
-def _declared_outcall(routing: Routing, provider: str, removed: Mapping[str, str]) -> str | None:
-    """The outcall a provider's stack entry declares, or declared before the change."""
-    for outcall in routing.outcalls:
-        if outcall.owner == provider:
-            return outcall.name
-    return removed.get(provider)
+            entry.old[kind] = old
+    return _apply_marks(routing, touched, outcall_names)
 
 
 def _apply_marks(
-    routing: Routing, touched: Mapping[tuple[str, ...], _Touched], removed_outcalls: Mapping[str, str]
+    routing: Routing, touched: Mapping[tuple[str, ...], _Touched], outcall_names: Mapping[str, str]
 ) -> Routing:
     trunks = []
     for trunk in routing.trunks:
@@ -293,51 +333,54 @@ def _apply_marks(
         trunks.append(replace(trunk, mark=entry.mark) if entry else trunk)
     for key, entry in touched.items():
         if key[0] == "trunk" and key[1] not in {t.name for t in routing.trunks}:
-            endpoint = entry.old.get("endpoint", {})
+            endpoint = entry.old.get("EndpointSip", {})
             trunks.append(Trunk(key[1], endpoint.get("label"), None, None, mark="removed"))
 
     outcalls: dict[str, Outcall] = {o.name: o for o in routing.outcalls}
     for key, entry in touched.items():
         if key[0] != "outcall":
             continue
-        name = _declared_outcall(routing, key[1], removed_outcalls)
-        if name is None:
-            continue
-        if name in outcalls:
-            outcalls[name] = replace(outcalls[name], mark=entry.mark)
+        if key[1] in outcalls:
+            outcalls[key[1]] = replace(outcalls[key[1]], mark=entry.mark)
         else:
-            outcalls[name] = Outcall(name, mark="removed")
+            outcalls[key[1]] = Outcall(key[1], mark="removed")
     for key, entry in touched.items():
         if key[0] != "pattern":
             continue
-        name = _declared_outcall(routing, key[1], removed_outcalls)
+        exten = key[1]
+        owner = next((o for o in outcalls.values() if any(p.exten == exten for p in o.patterns)), None)
+        if owner is not None:
+            patterns = tuple(replace(p, mark=entry.mark) if p.exten == exten else p for p in owner.patterns)
+            outcalls[owner.name] = replace(owner, patterns=patterns)
+            continue
+        # a pattern the stack no longer declares: drawn on the outcall it was attached to
+        link = entry.old.get("OutcallExtension", {})
+        name = outcall_names.get(_id(link.get("outcall_id", "")))
+        if name is None and len(outcalls) == 1:
+            name = next(iter(outcalls))  # the stack's only outcall
         if name is None:
             continue
         outcall = outcalls.setdefault(name, Outcall(name, mark="removed"))
-        patterns = list(outcall.patterns)
-        index = next((i for i, p in enumerate(patterns) if p.exten == key[2]), None)
-        if index is not None:
-            patterns[index] = replace(patterns[index], mark=entry.mark)
-        else:
-            link = entry.old.get(f"pattern-{key[2]}-outcall", {})
-            details = pattern_details(
-                link.get("strip_digits"),
-                link.get("prefix"),
-                link.get("external_prefix"),
-                link.get("caller_id"),
-            )
-            patterns.append(Pattern(key[2], details, mark="removed"))
-        outcalls[name] = replace(outcall, patterns=tuple(patterns))
+        details = pattern_details(
+            link.get("strip_digits"), link.get("prefix"), link.get("external_prefix"), link.get("caller_id")
+        )
+        outcalls[name] = replace(
+            outcall, patterns=(*outcall.patterns, Pattern(exten, details, mark="removed"))
+        )
 
     dids = []
+    matched: set[tuple[str, ...]] = set()
     for did in routing.dids:
-        entry = touched.get(("did", did.digits))
-        dids.append(replace(did, mark=entry.mark) if entry else did)
-    declared = {did.digits for did in routing.dids}
+        # a DID's resources are named after its exten in the incall context: its last digits
+        found = [k for k in touched if k[0] == "did" and did.digits.endswith(k[1])]
+        if not found:
+            dids.append(did)
+            continue
+        matched.add(found[0])
+        dids.append(replace(did, mark=touched[found[0]].mark))
     for key, entry in touched.items():
-        if key[0] == "did" and key[1] not in declared:
-            incall = next((v for k, v in entry.old.items() if k.endswith("-incall")), {})
-            destination = incall.get("destination")
+        if key[0] == "did" and key not in matched:
+            destination = entry.old.get("Incall", {}).get("destination")
             text = declared_destination(destination) if isinstance(destination, dict) else "?"
             dids.append(Did(key[1], text, mark="removed"))
     return Routing(trunks, list(outcalls.values()), dids, dict(routing.contexts))

@@ -27,6 +27,7 @@ from pydantic import SecretStr, ValidationError
 
 from providers._base import ArgsBase, ObjectSpec, plain, sorted_pairs
 from providers.confd import ConfdClient
+from providers.confd.generation import detect
 from providers.endpoint_sip import AUTH_SECTIONS, SIP_URI, check_section
 from providers.endpoint_sip import SPEC as ENDPOINT_SPEC
 from providers.extension import SPEC as EXTENSION_SPEC
@@ -109,7 +110,18 @@ class Tenant:
 
 
 def read_tenant(client: ConfdClient, tenant_uuid: str) -> Tenant:
-    """Every collection the export needs, one list request each (confd lists the tenant's own only)."""
+    """Every collection the export needs, one list request each (confd lists the tenant's own only).
+
+    First, which API the Wazo speaks (its API spec, one request without credentials): the export
+    maps PJSIP endpoints; a chan_sip Wazo (20.12 and before) is refused, naming its generation.
+    """
+    server = detect(client)
+    if server.chan_sip:
+        raise ExportError(
+            f"the Wazo speaks {server.describe()}: the export reads the PJSIP API of Wazo 20.13 and later "
+            f"(its SIP endpoints and their sections). Upgrade the Wazo first (the upgrade turns each "
+            f"chan_sip trunk into a PJSIP endpoint), then export; or write the stack file by hand"
+        )
     items: dict[str, list[dict[str, Any]]] = {}
     for path in READS:
         data = client.get(path)

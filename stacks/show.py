@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from providers.confd import ConfdClient
+from providers.confd.generation import detect
 
 SECRET_KEYS = frozenset({"password"})
 
@@ -28,14 +29,49 @@ def _destination(destination: dict[str, Any]) -> str:
     return f"{kind} ({details})" if details else kind
 
 
+def _uri(host: str, port: Any, user: str | None = None) -> str:
+    return f"sip:{user + '@' if user else ''}{host}{f':{port}' if port else ''}"
+
+
+def _chan_sip_trunk(client: ConfdClient, trunk: dict[str, Any]) -> Iterator[str]:
+    """A trunk of the chan_sip API: its peer's host and qualify options, its register line."""
+    summary = trunk.get("endpoint_sip") or {}
+    register = trunk.get("register_sip") or {}
+    if register.get("id") is not None:
+        line = client.get(f"/registers/sip/{register['id']}")
+        host, port = line.get("remote_host"), line.get("remote_port")
+        transport = line.get("transport") or "the default transport"
+        yield (
+            f"      registers as {_uri(host, port, line.get('sip_username'))} to {_uri(host, port)}"
+            f" over {transport}, every {line.get('expiration') or 120} s"
+        )
+    else:
+        yield "      no registration"
+    if summary.get("id") is not None:
+        endpoint = client.get(f"/endpoints/sip/{summary['id']}")
+        options = {key: value for key, value in endpoint.get("options") or [] if key not in SECRET_KEYS}
+        keepalive = (
+            "off" if options.get("qualify") == "no" else f"every {options.get('qualifyfreq', 'inherited')} s"
+        )
+        target = _uri(endpoint.get("host"), options.get("port", "5060"))
+        yield f"      calls go to {target}; keepalive {keepalive}; calls accepted from {endpoint.get('host')}"
+
+
 def tenant_report(client: ConfdClient) -> Iterator[str]:
     """Lines describing the tenant's trunks, outcalls and incoming numbers; never a password."""
+    server = detect(client, with_version=True)
+    yield f"Server: {server.describe()}"
     trunks = client.get("/trunks")["items"]
     yield f"Trunks ({len(trunks)})"
     names: dict[int, str] = {}
     for trunk in trunks:
         summary = trunk.get("endpoint_sip") or {}
         names[trunk["id"]] = summary.get("name") or f"trunk #{trunk['id']}"
+        if server.chan_sip:
+            yield f"  #{trunk['id']} {names[trunk['id']]} (chan_sip peer {summary.get('username') or '?'})"
+            yield f"      incoming calls land in {trunk.get('context')}"
+            yield from _chan_sip_trunk(client, trunk)
+            continue
         yield f"  #{trunk['id']} {names[trunk['id']]} ({summary.get('label') or 'no label'})"
         yield f"      incoming calls land in {trunk.get('context')}"
         if summary.get("uuid"):

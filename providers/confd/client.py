@@ -99,11 +99,26 @@ class ConfdClient:
         self._tokens = tokens
         self.tenant_uuid = tenant_uuid
 
+    @property
+    def confd_base(self) -> str:
+        """The base URL of confd this client talks to (no credentials in it)."""
+        return self._settings.confd_base
+
     # -- public verbs -------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self._send("GET", path, params=params, retry=True)
         return self._json(response, "GET", path)
+
+    def get_document(self, path: str) -> str:
+        """GET a document confd serves (its API spec) as text.
+
+        The spec needs no credentials, but the token is sent all the same: the run needs one
+        anyway, and a missing wazo-auth then fails first, as every other request of a run does.
+        """
+        response = self._send("GET", path, retry=True)
+        self._check(response, "GET", path, ())
+        return response.text
 
     def find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
         """GET a collection with exact-match filters; only the items that really match every filter."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox import errors
+from sandbox.generations import CURRENT, Generation, by_version
 from sandbox.schema import parse_bool
 
 
@@ -25,6 +26,12 @@ class Caller:
 
     def href(self, rel_path: str) -> str:
         return f"{self.base_url}/{rel_path}"
+
+
+def generation(conn: sqlite3.Connection) -> Generation:
+    """The API generation this state was seeded as (or upgraded to): where the rules differ."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'api'").fetchone()
+    return by_version(row["value"]) if row is not None else CURRENT
 
 
 def link(caller: Caller, rel: str, path: str) -> dict[str, str]:

@@ -1,18 +1,21 @@
-"""Contexts: generated names, ranges, includes, delete refusals."""
+"""Contexts: names (generated from 23.12, chosen by the client before), ranges, includes, refusals."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import uuid
+from functools import cache
 from typing import Any
 
 from sandbox import errors
+from sandbox.generations import Generation
 from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
     find_in_tenants,
+    generation,
     link,
     listing,
     scoped_listing,
@@ -29,6 +32,7 @@ from sandbox.schema import (
     length,
     load_body,
     one_of,
+    regexp,
     value_range,
 )
 
@@ -56,10 +60,39 @@ def _range_schema(incall: bool) -> Schema:
     return Schema(fields, checks=(_check_range,))
 
 
-def _context_schema(required_label: bool) -> Schema:
+# before 23.12 the client named a context (plugins/context/schema.py ContextSchema at 20.12)
+LEGACY_NAME_REGEX = r"^[a-zA-Z0-9-_]*$"
+RESERVED_NAMES = [
+    "authentication",
+    "general",
+    "global",
+    "globals",
+    "parkedcalls",
+    "xivo-features",
+    "zonemessages",
+]
+
+
+def _none_of(words: list[str]) -> Any:
+    def check(value: Any) -> str | None:
+        return "Invalid input." if value in words else None
+
+    return check
+
+
+@cache
+def context_schema(gen: Generation, create: bool) -> Schema:
+    fields: dict[str, Any] = {}
+    if gen.context_names_generated:
+        fields["label"] = Str(required=create, validate=[length(min=1, max=128)])
+    else:
+        if create:
+            name_rules = [regexp(LEGACY_NAME_REGEX), length(min=1, max=39), _none_of(RESERVED_NAMES)]
+            fields["name"] = Str(required=True, validate=name_rules)
+        fields["label"] = Str(allow_none=True, validate=[length(max=128)])
     return Schema(
         {
-            "label": Str(required=required_label, validate=[length(min=1, max=128)]),
+            **fields,
             "type": Str(default="internal", validate=[one_of(CONTEXT_TYPES)]),
             "user_ranges": ListOf(Nested(_range_schema(False))),
             "group_ranges": ListOf(Nested(_range_schema(False))),
@@ -72,21 +105,20 @@ def _context_schema(required_label: bool) -> Schema:
     )
 
 
-CREATE = _context_schema(required_label=True)
-UPDATE = _context_schema(required_label=False)
 INCLUDES = Schema({"contexts": ListOf(Nested(Schema({"id": Int(required=True)})), required=True)})
 
-CONFIG = SearchConfig(
-    columns={
+
+@cache
+def search_config(gen: Generation) -> SearchConfig:
+    columns = {
         "id": lambda r: r["id"],
         "description": lambda r: r["description"],
         "name": lambda r: r["name"],
-        "label": lambda r: r["label"],
         "type": lambda r: r["type"],
-    },
-    default_sort="id",
-    integer_columns=frozenset({"id"}),
-)
+    }
+    if gen.context_names_generated:
+        columns["label"] = lambda r: r["label"]
+    return SearchConfig(columns=columns, default_sort="id", integer_columns=frozenset({"id"}))
 
 
 def _alias_name(body: Any) -> Any:
@@ -113,9 +145,11 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
         " WHERE i.context_id = ? ORDER BY i.position",
         (row["id"],),
     ).fetchall()
+    head: dict[str, Any] = {"id": row["id"]}
+    if generation(conn).context_names_generated:
+        head["uuid"] = row["uuid"]
     return {
-        "id": row["id"],
-        "uuid": row["uuid"],
+        **head,
         "name": row["name"],
         "label": row["label"],
         "type": row["type"],
@@ -150,7 +184,7 @@ def list_(conn: sqlite3.Connection, caller: Caller, params: ListParams) -> dict[
         conn,
         caller,
         params,
-        CONFIG,
+        search_config(generation(conn)),
         "SELECT * FROM contexts WHERE tenant_uuid IN (SELECT value FROM json_each(?)) ORDER BY id",
         render,
     )
@@ -161,10 +195,18 @@ def get(conn: sqlite3.Connection, caller: Caller, context_id: int) -> dict[str, 
 
 
 def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any]:
-    form = load_body(CREATE, _alias_name(body))
-    tenant = conn.execute("SELECT slug FROM tenants WHERE uuid = ?", (caller.tenant_uuid,)).fetchone()
+    gen = generation(conn)
+    form = load_body(
+        context_schema(gen, create=True), _alias_name(body) if gen.context_names_generated else body
+    )
     context_uuid = str(uuid.uuid4())
-    name = f"ctx-{tenant['slug'] if tenant else None}-{form['type']}-{context_uuid}"
+    if gen.context_names_generated:
+        tenant = conn.execute("SELECT slug FROM tenants WHERE uuid = ?", (caller.tenant_uuid,)).fetchone()
+        name = f"ctx-{tenant['slug'] if tenant else None}-{form['type']}-{context_uuid}"
+    else:
+        name = form["name"]
+        if by_name(conn, name) is not None:
+            raise errors.resource_exists("Context", name=name)
     ranges = {kind: _normalize_ranges(kind, form.get(kind) or []) for kind in RANGE_KINDS}
     cursor = conn.execute(
         "INSERT INTO contexts (uuid, name, tenant_uuid, label, type, description, enabled, ranges)"
@@ -173,7 +215,7 @@ def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any
             context_uuid,
             name,
             caller.tenant_uuid,
-            form["label"],
+            form.get("label"),
             form["type"],
             form.get("description"),
             int(form.get("enabled", True)),
@@ -185,7 +227,12 @@ def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any
 
 def update(conn: sqlite3.Connection, caller: Caller, context_id: int, body: Any) -> None:
     row = find(conn, visible_tenants(conn, caller), context_id)
-    form = load_body(UPDATE, _alias_name(body), partial=True)
+    gen = generation(conn)
+    form = load_body(
+        context_schema(gen, create=False),
+        _alias_name(body) if gen.context_names_generated else body,
+        partial=True,
+    )
     ranges = json.loads(row["ranges"])
     for kind in RANGE_KINDS:
         if kind in form:
@@ -193,7 +240,7 @@ def update(conn: sqlite3.Connection, caller: Caller, context_id: int, body: Any)
     conn.execute(
         "UPDATE contexts SET label = ?, type = ?, description = ?, enabled = ?, ranges = ? WHERE id = ?",
         (
-            form.get("label", row["label"]),
+            form["label"] if "label" in form else row["label"],
             form.get("type", row["type"]),
             form["description"] if "description" in form else row["description"],
             int(form["enabled"]) if "enabled" in form else row["enabled"],

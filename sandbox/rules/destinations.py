@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from functools import cache
 from typing import Any
 
 from sandbox import errors
+from sandbox.generations import Generation
 from sandbox.schema import (
     DictField,
     Email,
@@ -67,16 +69,27 @@ def _queue_schema() -> Schema:
     )
 
 
-SCHEMAS: dict[str, Schema] = {
-    "none": Schema({"type": _type()}),
-    "user": Schema(
+def _user_schema(gen: Generation) -> Schema:
+    fields: dict[str, Field] = {"type": _type(), "user_id": Int(required=True), "ring_time": _ring_time()}
+    if gen.user_destination_moh:
+        fields["moh_uuid"] = UUIDField(allow_none=True)
+    return Schema(fields)
+
+
+def _extension_schema(gen: Generation) -> Schema:
+    return Schema(
         {
             "type": _type(),
-            "user_id": Int(required=True),
-            "ring_time": _ring_time(),
-            "moh_uuid": UUIDField(allow_none=True),
+            "exten": Str(required=True, validate=[regexp(r"^[0-9*#]{1,255}$")]),
+            "context": Str(
+                required=True, validate=[regexp(rf"^[a-zA-Z0-9_-]{{1,{gen.destination_context_max}}}$")]
+            ),
         }
-    ),
+    )
+
+
+SCHEMAS: dict[str, Schema] = {
+    "none": Schema({"type": _type()}),
     "group": Schema({"type": _type(), "group_id": Int(required=True), "ring_time": _ring_time()}),
     "queue": _queue_schema(),
     "ivr": Schema({"type": _type(), "ivr_id": Int(required=True)}),
@@ -97,13 +110,6 @@ SCHEMAS: dict[str, Schema] = {
             "type": _type(),
             "outcall_id": Int(required=True),
             "exten": Str(required=True, validate=[is_digit, length(max=255)]),
-        }
-    ),
-    "extension": Schema(
-        {
-            "type": _type(),
-            "exten": Str(required=True, validate=[regexp(r"^[0-9*#]{1,255}$")]),
-            "context": Str(required=True, validate=[regexp(CONTEXT_REGEX)]),
         }
     ),
     "sound": Schema(
@@ -157,8 +163,17 @@ APPLICATION_BASE = _application_schema({})
 BASE = Schema({"type": _type()})
 
 
+@cache
+def _generation_schemas(gen: Generation) -> dict[str, Schema]:
+    return {**SCHEMAS, "user": _user_schema(gen), "extension": _extension_schema(gen)}
+
+
 class DestinationField(Field):
     """The `destination` object: its type picks the schema that validates the rest."""
+
+    def __init__(self, gen: Generation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schemas = _generation_schemas(gen)
 
     def convert(self, value: Any) -> Any:
         base = BASE.load(value)
@@ -170,7 +185,7 @@ class DestinationField(Field):
             cause = HANGUP_BASE.load(value)["cause"]
             data = (HANGUP_TIMEOUT if cause in ("busy", "congestion") else HANGUP_BASE).load(value)
         elif kind == "queue":
-            data = SCHEMAS["queue"].load(value)
+            data = self.schemas["queue"].load(value)
             variables = data.get("skill_rule_variables")
             if variables:
                 if not data.get("skill_rule_id"):
@@ -186,7 +201,7 @@ class DestinationField(Field):
                     if not isinstance(item, str) or check(key) or check(item):
                         raise Invalid({"skill_rule_variables": ["String does not match expected pattern."]})
         else:
-            data = SCHEMAS[kind].load(value)
+            data = self.schemas[kind].load(value)
         return data
 
 
@@ -246,7 +261,7 @@ def validate_and_store(conn: sqlite3.Connection, data: dict[str, Any]) -> dict[s
     return stored
 
 
-def render(conn: sqlite3.Connection, stored: dict[str, Any]) -> dict[str, Any]:
+def render(conn: sqlite3.Connection, stored: dict[str, Any], gen: Generation) -> dict[str, Any]:
     """The destination as confd dumps it, with the referenced object's names added."""
     kind = stored["type"]
 
@@ -259,11 +274,12 @@ def render(conn: sqlite3.Connection, stored: dict[str, Any]) -> dict[str, Any]:
             "SELECT firstname, lastname FROM users WHERE id = ?", (stored["user_id"],)
         ).fetchone()
         result: dict[str, Any] = {
-            "moh_uuid": stored.get("moh_uuid"),
             "type": "user",
             "ring_time": stored.get("ring_time"),
             "user_id": stored["user_id"],
         }
+        if gen.user_destination_moh:
+            result = {"moh_uuid": stored.get("moh_uuid"), **result}
         if user is not None:
             result["user_firstname"] = user["firstname"]
             result["user_lastname"] = user["lastname"]

@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import cache
 from typing import Any
 
 from sandbox import errors
+from sandbox.generations import Generation
 from sandbox.rules import contexts, destinations, extensions
 from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
     find_in_tenants,
+    generation,
     link,
     scoped_listing,
     visible_tenants,
 )
 from sandbox.schema import Schema, Str, length, load_body, one_of
 
-INCALL_SCHEMA = Schema(
-    {
-        "preprocess_subroutine": Str(allow_none=True, validate=[length(max=79)]),
-        "greeting_sound": Str(allow_none=True, validate=[length(max=255)]),
-        "caller_id_mode": Str(allow_none=True, validate=[one_of(["prepend", "overwrite", "append"])]),
-        "caller_id_name": Str(allow_none=True, validate=[length(max=80)]),
-        "destination": destinations.DestinationField(required=True),
-        "description": Str(allow_none=True),
-    }
-)
+
+@cache
+def incall_schema(gen: Generation) -> Schema:
+    return Schema(
+        {
+            "preprocess_subroutine": Str(allow_none=True, validate=[length(max=gen.subroutine_max)]),
+            "greeting_sound": Str(allow_none=True, validate=[length(max=255)]),
+            "caller_id_mode": Str(allow_none=True, validate=[one_of(["prepend", "overwrite", "append"])]),
+            "caller_id_name": Str(allow_none=True, validate=[length(max=80)]),
+            "destination": destinations.DestinationField(gen, required=True),
+            "description": Str(allow_none=True),
+        }
+    )
+
 
 CONFIG = SearchConfig(
     columns={
@@ -59,7 +66,7 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
         "caller_id_mode": row["caller_id_mode"],
         "caller_id_name": row["caller_id_name"],
         "description": row["description"],
-        "destination": destinations.render(conn, json.loads(row["destination"])),
+        "destination": destinations.render(conn, json.loads(row["destination"]), generation(conn)),
         "links": [link(caller, "incalls", f"incalls/{row['id']}")],
         "extensions": [
             {
@@ -99,7 +106,7 @@ _COLUMNS = ("preprocess_subroutine", "greeting_sound", "caller_id_mode", "caller
 
 
 def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any]:
-    form = load_body(INCALL_SCHEMA, body)
+    form = load_body(incall_schema(generation(conn)), body)
     destination = destinations.validate_and_store(conn, form["destination"])
     cursor = conn.execute(
         "INSERT INTO incalls (tenant_uuid, preprocess_subroutine, greeting_sound, caller_id_mode,"
@@ -111,7 +118,7 @@ def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any
 
 def update(conn: sqlite3.Connection, caller: Caller, incall_id: int, body: Any) -> None:
     row = find(conn, visible_tenants(conn, caller), incall_id)
-    form = load_body(INCALL_SCHEMA, body, partial=True)
+    form = load_body(incall_schema(generation(conn)), body, partial=True)
     destination = row["destination"]
     if "destination" in form:
         destination = json.dumps(destinations.validate_and_store(conn, form["destination"]))

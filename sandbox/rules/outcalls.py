@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from functools import cache
 from typing import Any
 
 from sandbox import errors
-from sandbox.rules import contexts, extensions, sip, trunks
+from sandbox.generations import Generation
+from sandbox.rules import contexts, extensions, trunks
 from sandbox.rules.common import (
     Caller,
     ListParams,
     SearchConfig,
     find_in_tenants,
+    generation,
     link,
     scoped_listing,
     visible_tenants,
@@ -30,20 +33,20 @@ from sandbox.schema import (
 )
 
 
-def _outcall_schema() -> Schema:
+@cache
+def outcall_schema(gen: Generation) -> Schema:
     return Schema(
         {
             "name": Str(required=True, validate=[length(max=128)]),
             "description": Str(allow_none=True),
             "enabled": StrictBool(default=True),
             "internal_caller_id": StrictBool(default=False),
-            "preprocess_subroutine": Str(allow_none=True, validate=[length(max=79)]),
+            "preprocess_subroutine": Str(allow_none=True, validate=[length(max=gen.subroutine_max)]),
             "ring_time": Int(allow_none=True, validate=[value_range(min=0)]),
         }
     )
 
 
-OUTCALL_SCHEMA = _outcall_schema()
 TRUNKS_SCHEMA = Schema({"trunks": ListOf(Nested(Schema({"id": Int(required=True)})), required=True)})
 # the alternation makes these accept anything that starts with "+" (confd's own regexes)
 PREFIX_REGEX = r"^\+|\+?[0-9#*]+$"
@@ -93,7 +96,7 @@ def render(conn: sqlite3.Connection, caller: Caller, row: sqlite3.Row | dict[str
             {
                 "tenant_uuid": t["tenant_uuid"],
                 "id": t["id"],
-                "endpoint_sip": sip.embedded(conn, caller, t["endpoint_sip_uuid"]),
+                "endpoint_sip": trunks.embedded_endpoint(conn, caller, t),
                 "endpoint_custom": None,
                 "links": [link(caller, "trunks", f"trunks/{t['id']}")],
             }
@@ -143,7 +146,7 @@ def _check_name(conn: sqlite3.Connection, name: str, outcall_id: int | None) -> 
 
 
 def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any]:
-    form = load_body(OUTCALL_SCHEMA, body)
+    form = load_body(outcall_schema(generation(conn)), body)
     _check_name(conn, form["name"], None)
     cursor = conn.execute(
         "INSERT INTO outcalls (tenant_uuid, name, description, enabled, internal_caller_id,"
@@ -163,7 +166,7 @@ def create(conn: sqlite3.Connection, caller: Caller, body: Any) -> dict[str, Any
 
 def update(conn: sqlite3.Connection, caller: Caller, outcall_id: int, body: Any) -> None:
     row = find(conn, visible_tenants(conn, caller), outcall_id)
-    form = load_body(OUTCALL_SCHEMA, body, partial=True)
+    form = load_body(outcall_schema(generation(conn)), body, partial=True)
     merged = {**dict(row), **form}
     if "name" in form:
         _check_name(conn, form["name"], outcall_id)

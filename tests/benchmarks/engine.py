@@ -32,9 +32,10 @@ from tests.e2e.stack import (
 )
 from tests.support.sandbox import SandboxProcess
 
-# what the program reads before declaring anything, by stack: contexts by type (2), the two SIP
-# templates, the transports, and each user chosen by email (the generated stack names none)
-LOOKUPS = {"acme-dev": 7, "generated": 4}
+# what the program reads before declaring anything, by stack: confd's API spec (which API the Wazo
+# speaks), contexts by type (2), the two SIP templates, the transports, and each user chosen by
+# email (the generated stack names none)
+LOOKUPS = {"acme-dev": 8, "generated": 5}
 
 
 def generated_config(url: str, dids: int) -> dict[str, Any]:

@@ -112,6 +112,7 @@ def test_the_export_reads_the_tenant_with_one_list_per_collection(trip):
     assert result.exit_code == 0, result.output
     requests = [f"{r['method']} {r['path'].removeprefix(CONFD)}" for r in trip["export_requests"]]
     assert requests == [
+        "GET /api/api.yml",  # which API the Wazo speaks (no credentials)
         "POST /api/auth/0.1/token",
         "GET /trunks",
         "GET /endpoints/sip",

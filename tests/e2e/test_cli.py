@@ -56,9 +56,10 @@ CHANGED_LABEL = "VoIPCo (main)"
 NEW_DID = "+15551239002"  # in acme's incall range, on the second provider
 # a property line of `pulumi preview --diff`: "      ~ label: "old" => "new""
 PROPERTY_LINE = re.compile(r"^\s*[-+~]\s+([A-Za-z_]\w*)\s*:")
-# what the program reads before declaring anything: contexts by type (2), the two SIP templates,
-# the transports, and the users chosen by email (2)
-PROGRAM_LOOKUPS = 7
+# what the program reads before declaring anything: confd's API spec (which API the Wazo speaks,
+# issue 14), contexts by type (2), the two SIP templates, the transports, and the users chosen by
+# email (2)
+PROGRAM_LOOKUPS = 8
 # the writes of the fixed part of acme-dev: per provider a trunk, an endpoint and their link; one
 # outcall with its trunk list, and per pattern an extension and its link
 FIXED_WRITES = 2 * 3 + 2 + 3 * 2

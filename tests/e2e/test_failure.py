@@ -54,7 +54,9 @@ def test_after_a_failed_create_the_state_holds_exactly_what_was_created(
 ) -> None:
     sandbox = clean_sandbox
     before = object_ids(snapshot(sandbox))
-    # every incall creation is refused after 1 s, while the outcall's creation (2 s) is in flight
+    # every incall creation is refused after 1 s, while the outcall's creation (2 s) is in flight (the
+    # SIP endpoints wait for their trunks, whose ids prove a migrated endpoint is the stack's own, so
+    # they start late; the outcall, a child of the stack, starts at once)
     sandbox.fault(method="POST", path=r"/api/confd/1\.1/outcalls", action="delay", delay=2, times=1)
     sandbox.fault(method="POST", path=r"/api/confd/1\.1/incalls", status=400, delay=1, times=1000)
     failed = cli.run("up", "--yes", "--skip-preview", check=False)

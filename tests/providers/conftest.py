@@ -31,3 +31,18 @@ def acme(clean_sandbox: SandboxProcess) -> Iterator[SandboxProcess]:
 def admin(acme: SandboxProcess) -> Admin:
     """Direct confd access for setup and out-of-band changes."""
     return Admin(acme)
+
+
+@pytest.fixture
+def legacy_acme(clean_legacy_sandbox: SandboxProcess) -> Iterator[SandboxProcess]:
+    """A clean 20.12 (chan_sip) sandbox; the providers talk to it as acme-admin."""
+    aim(clean_legacy_sandbox)
+    yield clean_legacy_sandbox
+    configure(None)
+    forget_tokens()
+
+
+@pytest.fixture
+def legacy_admin(legacy_acme: SandboxProcess) -> Admin:
+    """Direct access to the 20.12 sandbox for setup and out-of-band changes."""
+    return Admin(legacy_acme)

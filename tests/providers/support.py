@@ -9,14 +9,17 @@ from pulumi.dynamic import ResourceProvider
 
 from providers.context import ContextProvider
 from providers.endpoint_sip import EndpointSipProvider
+from providers.endpoint_sip_legacy import EndpointSipLegacyProvider
 from providers.extension import ExtensionProvider
 from providers.incall import IncallProvider
 from providers.incall_extension import IncallExtensionProvider
 from providers.outcall import OutcallProvider
 from providers.outcall_extension import OutcallExtensionProvider
 from providers.outcall_trunk import OutcallTrunksProvider
+from providers.register_sip import RegisterSipProvider
 from providers.trunk import TrunkProvider
-from providers.trunk_endpoint import TrunkEndpointSipProvider
+from providers.trunk_endpoint import TrunkEndpointSipLegacyProvider, TrunkEndpointSipProvider
+from providers.trunk_register import TrunkRegisterSipProvider
 from sandbox.seed import ACME_TENANT, CONTEXTS, TRANSPORT_UDP, template_uuid
 from tests.support.sandbox import SandboxProcess
 
@@ -97,6 +100,37 @@ VALID: dict[str, dict[str, Any]] = {
 }
 
 
+# The resources only a chan_sip-era Wazo (20.12 and before) has, and valid inputs of each.
+LEGACY_PROVIDERS: dict[str, type[ResourceProvider]] = {
+    "endpoint_sip_legacy": EndpointSipLegacyProvider,
+    "register_sip": RegisterSipProvider,
+    "trunk_register": TrunkRegisterSipProvider,
+    "trunk_endpoint_legacy": TrunkEndpointSipLegacyProvider,
+}
+LEGACY_VALID: dict[str, dict[str, Any]] = {
+    "endpoint_sip_legacy": {
+        "tenant_uuid": ACME,
+        "name": "acme-provider",
+        "username": "u123",
+        "secret": SIP_PASSWORD,
+        "type": "peer",
+        "host": "sip.provider.example",
+        "options": [["insecure", "port,invite"], ["qualify", "yes"], ["qualifyfreq", "60"]],
+    },
+    "register_sip": {
+        "tenant_uuid": ACME,
+        "transport": "transport-udp",
+        "sip_username": "u123",
+        "auth_username": "u123",
+        "auth_password": SIP_PASSWORD,
+        "remote_host": "sip.provider.example",
+        "expiration": 120,
+    },
+    "trunk_register": {"tenant_uuid": ACME, "trunk_id": 1, "register_id": 1},
+    "trunk_endpoint_legacy": {"tenant_uuid": ACME, "trunk_id": 1, "endpoint_id": 1},
+}
+
+
 class Admin:
     """Direct confd calls for the tests' own setup and out-of-band changes (not the code under test)."""
 
@@ -123,6 +157,11 @@ class Admin:
 
     def count(self, path: str) -> int:
         return int(self.get(path)["total"])
+
+    def context_name(self, type_: str) -> str:
+        """The acme tenant's only context of that type (named differently before 23.12)."""
+        (context,) = self.get(f"/contexts?type={type_}")["items"]
+        return str(context["name"])
 
 
 def writes(log: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -24,7 +24,11 @@ from providers._base import AssociationProvider, ObjectProvider
 from providers.confd import Settings, configure
 from providers.confd.client import POOL
 from providers.endpoint_sip import AUTH_SECTIONS, EndpointSipProvider
-from tests.providers.support import PROVIDERS, VALID
+from tests.providers.support import LEGACY_PROVIDERS, LEGACY_VALID, PROVIDERS, VALID
+
+# the resources of both APIs: PJSIP (20.13 and later) and chan_sip (20.12 and before)
+ALL_PROVIDERS = {**PROVIDERS, **LEGACY_PROVIDERS}
+ALL_VALID = {**VALID, **LEGACY_VALID}
 
 settings.register_profile(
     "wazo-voip",
@@ -60,8 +64,8 @@ secrets = st.text(alphabet="abcdefghijkLMNOP0123456789-_!@", min_size=4, max_siz
 
 def anything(resource: str) -> st.SearchStrategy[dict[str, Any]]:
     """A valid input set with some fields replaced by anything, some unknown, some extra keys."""
-    base = VALID[resource]
-    provider = PROVIDERS[resource]()
+    base = ALL_VALID[resource]
+    provider = ALL_PROVIDERS[resource]()
     assert isinstance(provider, ObjectProvider | AssociationProvider)
     names = sorted(set(base) | set(provider.spec.args.model_fields))
     return st.builds(
@@ -131,11 +135,11 @@ def _reasons(failures: list[CheckFailure]) -> str:
     return "\n".join(f"{f.property}: {f.reason}" for f in failures)
 
 
-@pytest.mark.parametrize("resource", sorted(PROVIDERS))
+@pytest.mark.parametrize("resource", sorted(ALL_PROVIDERS))
 def test_check_and_diff_take_anything_and_never_raise_nor_send(resource):
-    provider = PROVIDERS[resource]()
+    provider = ALL_PROVIDERS[resource]()
     assert isinstance(provider, ObjectProvider | AssociationProvider)
-    olds = provider.check({}, dict(VALID[resource])).inputs
+    olds = provider.check({}, dict(ALL_VALID[resource])).inputs
 
     @given(news=anything(resource), stale=anything(resource))
     def run(news: dict[str, Any], stale: dict[str, Any]) -> None:
@@ -168,6 +172,56 @@ def test_a_secret_anywhere_in_a_secret_input_is_never_echoed(case):
             provider._args(inputs)
         assert secret not in str(raised.value)
     olds = provider.check({}, dict(VALID["endpoint_sip"])).inputs
+    diffed = provider.diff("1", olds, inputs)
+    assert secret not in repr(diffed.replaces) + repr(diffed.stables)
+    assert POOL._clients == {}
+
+
+# The chan_sip API's secrets are plain strings: the endpoint's `secret`, the register's
+# `auth_password`. Each shape below breaks one of their rules (length, printable ASCII, the register
+# line's separators) or is not a string at all.
+LEGACY_SECRETS = {"endpoint_sip_legacy": "secret", "register_sip": "auth_password"}
+
+
+@st.composite
+def legacy_secret_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any], str]:
+    """A chan_sip resource's inputs with a secret in its secret input, in any shape."""
+    secret = draw(secrets)
+    resource = draw(st.sampled_from(sorted(LEGACY_SECRETS)))
+    shape = draw(
+        st.sampled_from(
+            [
+                secret,  # right
+                secret + "é",  # not printable ASCII
+                secret + "\n",
+                secret * 20,  # too long
+                secret + ":x",  # a register line separator
+                secret + " x",
+                "/" + secret,
+                [secret],
+                ["password", secret],
+                {"value": secret},
+                "",
+            ]
+        )
+    )
+    return resource, {**LEGACY_VALID[resource], LEGACY_SECRETS[resource]: shape}, secret
+
+
+@given(case=legacy_secret_inputs())
+def test_a_chan_sip_secret_in_any_shape_is_never_echoed(case):
+    resource, inputs, secret = case
+    provider = LEGACY_PROVIDERS[resource]()
+    assert isinstance(provider, ObjectProvider)
+    result = provider.check({}, inputs)
+    text = _reasons(result.failures)
+    # not even a part of it: no message of these resources holds the mark a secret starts with
+    assert SECRET_MARK.lower() not in text.lower()
+    if result.failures:
+        with pytest.raises(ValueError, match=f"invalid {provider.spec.kind} inputs") as raised:
+            provider._args(inputs)
+        assert SECRET_MARK not in str(raised.value)
+    olds = provider.check({}, dict(LEGACY_VALID[resource])).inputs
     diffed = provider.diff("1", olds, inputs)
     assert secret not in repr(diffed.replaces) + repr(diffed.stables)
     assert POOL._clients == {}

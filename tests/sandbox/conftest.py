@@ -35,3 +35,21 @@ def master(clean_sandbox: SandboxProcess) -> Api:
 def bare(clean_sandbox: SandboxProcess) -> Api:
     """bare-admin (`confd.#`) in the tenant that has no contexts, no `Wazo-Tenant` header."""
     return _api(clean_sandbox, "bare-admin", None)
+
+
+@pytest.fixture
+def legacy(clean_legacy_sandbox: SandboxProcess) -> Api:
+    """acme-admin on the 20.12 (chan_sip) sandbox, `Wazo-Tenant: acme`."""
+    return _api(clean_legacy_sandbox, "acme-admin", ACME)
+
+
+@pytest.fixture
+def legacy_other(clean_legacy_sandbox: SandboxProcess) -> Api:
+    """other-admin on the 20.12 sandbox, `Wazo-Tenant: other`."""
+    return _api(clean_legacy_sandbox, "other-admin", OTHER)
+
+
+@pytest.fixture
+def legacy_master(clean_legacy_sandbox: SandboxProcess) -> Api:
+    """root on the 20.12 sandbox, no `Wazo-Tenant` header."""
+    return _api(clean_legacy_sandbox, "root", None)

@@ -1,6 +1,6 @@
 """Re-capture tests/stacks/fixtures/routing/ with the real Pulumi CLI (run by hand, not a test).
 
-    PATH=/path/to/pulumi/bin:$PATH venv/bin/python -m tests.stacks.capture_routing_preview
+    venv/bin/python -m tests.stacks.capture_routing_preview   (after `make pulumi`)
 
 Deploys the acme-dev stack to a fresh sandbox with `pulumi up`, changes it the way a pull request
 would (a DID added, one removed, one re-routed; a pattern added, one removed, one changed; the trunk
@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from stacks import toolchain
 from tests.e2e.stack import STACK, Cli, copy_project, secret_settings, stack_config, write_stack_file
 from tests.support.sandbox import SandboxProcess
 
@@ -39,6 +40,8 @@ def change(config: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    if toolchain.activate() is None:
+        raise SystemExit("no Pulumi CLI: run `make pulumi` first")
     work = Path(tempfile.mkdtemp(prefix="routing-capture-"))
     sandbox = SandboxProcess(work / "sandbox.db").start()
     try:

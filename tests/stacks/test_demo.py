@@ -110,6 +110,7 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
     result = invoke("show", "acme-dev")
     assert result.exit_code == 0, result.output
     out = result.output
+    assert "Server: Wazo 26.08, PJSIP API (/endpoints/sip/templates)" in out
     assert "Trunks (2)" in out
     assert (
         "registers as sip:acme-voipco-1234@sip.voipco.example to sip:sip.voipco.example, every 120 s" in out
@@ -122,6 +123,37 @@ def test_show_describes_the_tenant_in_the_procedures_words_without_a_password(
     assert "Incoming calls (5 DIDs)" in out
     for password in [*PASSWORDS.values(), "acme-secret"]:
         assert password not in out
+
+
+def test_show_on_a_20_12_wazo_names_it_and_reads_its_chan_sip_trunks(
+    clean_legacy_sandbox: SandboxProcess,
+    repo_stacks: Project,
+    invoke: Invoke,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    EngineDouble(acme_dev_config(clean_legacy_sandbox)).run(stack="acme-dev")
+    stack = repo_stacks.stacks / "Pulumi.acme-dev.yaml"
+    stack.write_text(stack.read_text().replace("http://127.0.0.1:9486", clean_legacy_sandbox.url))
+    monkeypatch.setenv("WAZO_PASSWORD", "acme-secret")
+    result = invoke("show", "acme-dev")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Server: Wazo 20.12, chan_sip API (/registers/sip)" in out
+    assert "acme-voipco (chan_sip peer acme-voipco-1234)" in out
+    assert (
+        "registers as sip:acme-voipco-1234@sip.voipco.example to sip:sip.voipco.example over transport-udp,"
+        " every 120 s" in out
+    )
+    assert "calls go to sip:sip.backupco.example:5080; keepalive every 30 s" in out
+    assert "acme-out: through acme-voipco then acme-backupco" in out
+    assert "Incoming calls (5 DIDs)" in out
+    for password in [*PASSWORDS.values(), "acme-secret"]:
+        assert password not in out
+    # the routing diagram reads the chan_sip peers' hosts and register lines too
+    diagram = invoke("show", "acme-dev", "--format", "mermaid")
+    assert diagram.exit_code == 0, diagram.output
+    assert "sip.voipco.example:5060" in diagram.output
+    assert "sip.backupco.example:5080" in diagram.output
 
 
 def test_show_names_a_wrong_password_clearly(

@@ -96,7 +96,7 @@ def test_a_real_preview_marks_what_the_change_adds_removes_and_modifies():
     marks = {mark: {labels[i].split("<br/>")[0] for i in ids} for mark, ids in classes(text).items()}
     assert marks == {
         "added": {"+ 911", "+ +15551230003", "user carol@acme.example"},
-        "removed": {"- _1NXXNXXXXXX", "- 15551239001", "custom: Playback(tt-monkeys)"},
+        "removed": {"- _1NXXNXXXXXX", "- 5551239001", "custom: Playback(tt-monkeys)"},  # a DID by its exten
         "changed": {
             "~ trunk acme-backupco",  # its label
             "~ outcall acme-out",  # its trunk order
@@ -329,8 +329,8 @@ def test_the_readme_shows_the_diagram_the_report_draws():
     assert readme_diagram() == diagram.mermaid(marked_acme(), "acme-dev")
 
 
-def test_a_pattern_is_marked_on_the_outcall_of_the_provider_that_declares_it():
-    """B's outcall tries A first; A's own outcall is another: A's pattern changes belong to A's."""
+def test_a_pattern_is_marked_on_the_outcall_that_declares_it():
+    """B's outcall tries A first; A's own outcall is another: a change of A's pattern belongs to A's."""
 
     def provider(name: str, outcall: str, trunks: list[str], exten: str) -> dict[str, Any]:
         outgoing = {"outcall": outcall, "trunks": trunks, "patterns": [{"exten": exten}]}
@@ -346,11 +346,48 @@ def test_a_pattern_is_marked_on_the_outcall_of_the_provider_that_declares_it():
             ],
         }
     )
-    parent = "urn:pulumi:s::wazo-voip::wazo-voip:index:VoipProviderInterconnect::a"
-    urn = f"{parent.replace('::a', '$pulumi-python:dynamic')}::a-pattern-_1X."
-    step = {"op": "create", "urn": urn, "newState": {"parent": parent}}
+    # the tenant's objects are children of the stack, named after their identity in confd
+    urn = "urn:pulumi:s::wazo-voip::pulumi-python:dynamic/wazo-voip:Extension::pattern-_1X."
+    step = {"op": "create", "urn": urn, "newState": {"inputs": {"exten": "_1X."}}}
 
     routing = diagram.mark_changes(diagram.from_stack(config), [step])
 
     marks = {o.name: [(p.exten, p.mark) for p in o.patterns] for o in routing.outcalls}
     assert marks == {"out-b": [("_2X.", None)], "out-a": [("_1X.", "added")]}
+
+
+def test_a_removed_pattern_is_drawn_on_the_outcall_it_was_attached_to():
+    """The stack no longer declares it: the preview's old state names its outcall by id."""
+    config = load_stack_config(
+        {
+            "url": "https://wazo.example.com",
+            "tenant": "11111111-1111-4111-8111-111111111111",
+            "providers": [
+                {
+                    "name": "a",
+                    "username": "u",
+                    "host": "sip.example.com",
+                    "outgoing": {"outcall": "out-a", "patterns": [{"exten": "_1X."}]},
+                }
+            ],
+        }
+    )
+    stack = "urn:pulumi:s::wazo-voip::pulumi-python:dynamic/wazo-voip:"
+    outcall = {"inputs": {"name": "out-a"}, "outputs": {"name": "out-a", "outcall_id": 7}}
+    steps = [
+        {"op": "same", "urn": f"{stack}Outcall::outcall-out-a", "oldState": outcall, "newState": outcall},
+        {"op": "delete", "urn": f"{stack}Extension::pattern-_9X.", "oldState": {"inputs": {"exten": "_9X."}}},
+        {
+            "op": "delete",
+            "urn": f"{stack}OutcallExtension::pattern-_9X.-outcall",
+            "oldState": {"inputs": {"outcall_id": 7, "extension_id": 3, "strip_digits": 1}},
+        },
+    ]
+
+    routing = diagram.mark_changes(diagram.from_stack(config), steps)
+
+    (out_a,) = routing.outcalls
+    assert [(p.exten, p.details, p.mark) for p in out_a.patterns] == [
+        ("_1X.", (), None),
+        ("_9X.", ("strip 1",), "removed"),
+    ]

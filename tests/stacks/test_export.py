@@ -89,6 +89,25 @@ def test_a_wrong_tenant_gets_one_line_and_no_file(
     assert not list(project.stacks.iterdir())
 
 
+@pytest.mark.usefixtures("wazo_password")
+def test_a_chan_sip_wazo_is_refused_naming_its_generation(
+    clean_legacy_sandbox: SandboxProcess, project: Project, invoke: Invoke
+) -> None:
+    result = invoke(*flags(clean_legacy_sandbox))
+
+    assert result.exit_code == 1
+    (line,) = error_lines(result.output)
+    assert line.startswith(
+        "Error: the Wazo speaks Wazo 20.12, chan_sip API (/registers/sip): the export reads the PJSIP API "
+        "of Wazo 20.13 and later"
+    )
+    assert line.endswith(": nothing written")
+    assert not list(project.stacks.iterdir())
+    # it asked the API spec and the release, and read nothing of the tenant
+    paths = [r["path"] for r in clean_legacy_sandbox.requests()]
+    assert paths == ["/api/confd/1.1/api/api.yml", "/api/auth/0.1/token", "/api/confd/1.1/infos"]
+
+
 def test_a_tenant_that_is_not_a_uuid_is_a_usage_error(
     clean_sandbox: SandboxProcess, project: Project, invoke: Invoke
 ) -> None:

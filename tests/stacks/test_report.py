@@ -75,17 +75,17 @@ def test_report_lists_creates_updates_and_deletes(invoke: Invoke) -> None:
 
     created = [name for name, row in rows.items() if row.startswith("| + create |")]
     assert len(created) == 5
-    did = next(row for name, row in rows.items() if name.endswith("15551239002`"))
+    did = rows["`did-5551239002`"]
     assert '`exten`: `"5551239002"`' in did
     assert "__provider" not in did
-    incall = next(row for name, row in rows.items() if name.endswith("15551239002-incall`"))
+    incall = rows["`did-5551239002-incall`"]
     assert '`destination`: `{"type": "none"}`' in incall
-    link = next(row for name, row in rows.items() if name.endswith("15551239002-link`"))
+    link = rows["`did-5551239002-link`"]
     assert "`incall_id`: `(known after apply)`" in link
 
     deleted = sorted(name for name, row in rows.items() if row.startswith("| - delete |"))
     assert len(deleted) == 5
-    assert sum("15551230002" in name for name in deleted) == 3
+    assert sum("did-5551230002" in name for name in deleted) == 3
 
 
 def test_report_masks_secrets(invoke: Invoke) -> None:

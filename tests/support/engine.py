@@ -329,6 +329,23 @@ class EngineDouble(mocks.Mocks):
             self.result.operations.append(("delete", resource.key))
         self.state = {urn: self.state[urn] for urn in self._seen if urn in self.state}
 
+    def refresh(self) -> list[tuple[str, str]]:
+        """What `pulumi refresh` does: read every resource with its own stored provider.
+
+        Returns ("gone", key) for what the server no longer has (dropped from the state) and
+        ("changed", key) for what reads back different; the program does not run.
+        """
+        report: list[tuple[str, str]] = []
+        for urn, resource in list(self.state.items()):
+            read = self.provider(resource.provider).read(resource.id, dict(resource.outputs))
+            if not read.id:
+                del self.state[urn]
+                report.append(("gone", resource.key))
+            elif dict(read.outs or {}) != resource.outputs:
+                resource.outputs = dict(read.outs or {})
+                report.append(("changed", resource.key))
+        return report
+
     # -- running a program -------------------------------------------------------------------
     def run(self, program: Callable[[], None] | None = None, stack: str = "dev") -> RunResult:
         """Run `program` (default: the project's __main__.py) as `pulumi up` would."""

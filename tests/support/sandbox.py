@@ -161,9 +161,9 @@ class SandboxProcess:
         self.clear_requests()
 
 
-def running_sandbox(state_dir: Path) -> Iterator[SandboxProcess]:
-    """Start a sandbox with its own state file, yield it, stop it."""
-    sandbox = SandboxProcess(state_dir / "sandbox.db").start()
+def running_sandbox(state_dir: Path, *extra: str) -> Iterator[SandboxProcess]:
+    """Start a sandbox with its own state file (and extra flags, e.g. `--api 20.12`), yield it, stop it."""
+    sandbox = SandboxProcess(state_dir / "sandbox.db").start(*extra)
     try:
         yield sandbox
     finally:
