@@ -112,8 +112,8 @@ def test_the_export_reads_the_tenant_with_one_list_per_collection(trip):
     assert result.exit_code == 0, result.output
     requests = [f"{r['method']} {r['path'].removeprefix(CONFD)}" for r in trip["export_requests"]]
     assert requests == [
-        "GET /api/api.yml",  # which API the Wazo speaks (no credentials)
         "POST /api/auth/0.1/token",
+        "GET /api/api.yml",  # which API the Wazo speaks
         "GET /trunks",
         "GET /endpoints/sip",
         "GET /outcalls",
@@ -144,10 +144,11 @@ def test_the_first_up_adopts_everything_with_no_write(trip):
     assert trip["up"]["POST"] == 0
     assert trip["up"]["DELETE"] == 0
     assert trip["up"]["PUT"] == 0
-    # reads only: the program's 7 lookups (2 contexts, 2 templates, 1 transport, 2 users by email),
+    # reads only: the program's 8 lookups (confd's API spec, 2 contexts, 2 templates, 1 transport, 2
+    # users by email),
     # then each object found and each link observed: 3 per trunk, 2 per outcall and per pattern,
     # 3 per DID
-    assert trip["up"] == {"GET": 7 + 3 * 2 + 2 * 2 + 2 * 4 + 3 * 13}
+    assert trip["up"] == {"GET": 8 + 3 * 2 + 2 * 2 + 2 * 4 + 3 * 13}
     assert trip["confd"].snapshot() == trip["before"]
     kinds = Counter(key.split("::")[0].rsplit(":", 1)[-1] for _, key in trip["first"].operations)
     assert kinds == {

@@ -17,6 +17,7 @@ from providers.confd import Settings, connect
 from providers.confd.auth import forget_tokens
 from sandbox.seed import ACME_TENANT
 from stacks.export import export_tenant, read_tenant
+from tests.component.test_program import acme_dev_config
 from tests.support.brownfield import NEEDS, Confd, run_readme_walkthrough
 from tests.support.engine import EngineDouble
 from tests.support.sandbox import SandboxProcess
@@ -107,3 +108,16 @@ def test_a_provider_may_opt_out_of_the_stacks_adopt(readme, clean_sandbox):
 
     with pytest.raises(Exception, match="set `adopt: true` in the stack file"):
         EngineDouble(readme).run(stack="acme-dev")
+
+
+def test_adopt_on_a_chan_sip_wazo_is_refused_in_the_plan_naming_its_release(clean_legacy_sandbox):
+    config = acme_dev_config(clean_legacy_sandbox)
+    config["wazo-voip:adopt"] = True
+    seq = clean_legacy_sandbox.last_seq()
+
+    with pytest.raises(Exception, match="adopt takes over the objects of the PJSIP API") as caught:
+        EngineDouble(config).run(stack="acme-dev")
+
+    assert "Wazo 20.12, chan_sip API (/registers/sip)" in str(caught.value)
+    assert "wazo-voip:providers[0]" in str(caught.value)
+    assert writes(clean_legacy_sandbox, seq) == {}

@@ -39,8 +39,9 @@ ADOPTED = {
     "Incall": 13,
     "IncallExtension": 13,
 }
-# the program's lookups: incall and outcall contexts, two templates, one transport, two users by email
-LOOKUPS = 7
+# the program's lookups: confd's API spec, incall and outcall contexts, two templates, one transport,
+# two users by email
+LOOKUPS = 8
 
 
 def kind_of(urn: str) -> str:

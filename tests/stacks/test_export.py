@@ -105,7 +105,7 @@ def test_a_chan_sip_wazo_is_refused_naming_its_generation(
     assert not list(project.stacks.iterdir())
     # it asked the API spec and the release, and read nothing of the tenant
     paths = [r["path"] for r in clean_legacy_sandbox.requests()]
-    assert paths == ["/api/confd/1.1/api/api.yml", "/api/auth/0.1/token", "/api/confd/1.1/infos"]
+    assert paths == ["/api/auth/0.1/token", "/api/confd/1.1/api/api.yml", "/api/confd/1.1/infos"]
 
 
 def test_a_tenant_that_is_not_a_uuid_is_a_usage_error(
