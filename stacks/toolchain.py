@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,6 +215,7 @@ def build(
         f"Building the Pulumi CLI {version} and its Python plugins from Go modules into "
         f"{tools.bin.relative_to(tools.root)} (the first build takes several minutes) ..."
     )
+    started = time.monotonic()
     build_env = {**(env or os.environ), "CGO_ENABLED": "0"}
     tools.module.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tools.module, prefix=".build-") as scratch:
@@ -247,7 +249,8 @@ def build(
         for name in EXECUTABLES:
             os.replace(out / name, tools.bin / name)
     (tools.bin / STAMP).write_text(tools.inputs_digest() + "\n", encoding="utf-8")
-    echo(f"Built {tools.cli.relative_to(tools.root)} ({version}).")
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    echo(f"Built {tools.cli.relative_to(tools.root)} ({version}) in {minutes} min {seconds:02d} s.")
     return tools.cli
 
 
