@@ -207,16 +207,18 @@ def new_command(state: Context, /, **options: Any) -> None:
     path.write_text(scaffold.render(spec, values), encoding="utf-8")
     click.echo(f"wrote {path} (stack {spec.stack}, validated)")
     plan = scaffold.store_secrets(spec, state.root, state.which("pulumi"))
+    _report_secrets(state, plan, "each one prompts for its value")
+
+
+def _report_secrets(state: Context, plan: scaffold.SecretPlan, prompt: str) -> None:
+    """What storing the secrets did, the commands left to run (never a value), exit 1 on failure."""
     for command in plan.ran:
         click.echo(f"ran: {shlex.join(command)}")
     if plan.failure:
         click.echo(f"error: {plan.failure}", err=True)
     if plan.to_run:
         reason = "" if state.which("pulumi") else " (the Pulumi CLI is not on PATH)"
-        click.echo(
-            f"\nStore the secrets with these commands, from {state.root}{reason};"
-            " each one prompts for its value:"
-        )
+        click.echo(f"\nStore the secrets with these commands, from {state.root}{reason}; {prompt}:")
         for command in plan.to_run:
             click.echo(f"  {shlex.join(command)}")
     if plan.failure:
@@ -738,20 +740,11 @@ def export_command(
     path.write_text(export.render(result, stack, settings.url, tenant, commands, keep), encoding="utf-8")
     click.echo(f"wrote {path} (stack {stack}): {result.counts()}; adopt: true")
     plan = scaffold.store_stack_secrets(stack, secrets, state.root, state.which("pulumi"))
-    for command in plan.ran:
-        click.echo(f"ran: {shlex.join(command)}")
-    if plan.failure:
-        click.echo(f"error: {plan.failure}", err=True)
-    if plan.to_run:
-        reason = "" if state.which("pulumi") else " (the Pulumi CLI is not on PATH)"
-        click.echo(
-            f"\nStore the secrets with these commands, from {state.root}{reason}; each one prompts "
-            f"for its value (the SIP passwords are the ones the Wazo has, not shown here):"
-        )
-        for command in plan.to_run:
-            click.echo(f"  {shlex.join(command)}")
-    if plan.failure:
-        sys.exit(1)
+    _report_secrets(
+        state,
+        plan,
+        "each one prompts for its value (the SIP passwords are the ones the Wazo has, not shown here)",
+    )
 
 
 # --- status ----------------------------------------------------------------------------------------

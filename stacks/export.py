@@ -20,7 +20,7 @@ import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import SecretStr, ValidationError
@@ -39,6 +39,7 @@ from providers.model import (
     DialPattern,
     Did,
     IncallRange,
+    PjsipSection,
     Provider,
     describe_errors,
     load_stack_config,
@@ -71,15 +72,7 @@ READS = (
     "/sip/transports",
     "/users",
 )
-SECTIONS = (
-    "aor",
-    "auth",
-    "endpoint",
-    "identify",
-    "registration",
-    "registration_outbound_auth",
-    "outbound_auth",
-)
+SECTIONS = get_args(PjsipSection)
 # Options of the auth sections that are not secrets and may be written in the file
 PLAIN_AUTH_KEYS = frozenset({"auth_type", "nonce_lifetime", "realm"})
 # A placeholder for the passwords while the stack is checked; never written anywhere

@@ -19,26 +19,13 @@ import yaml
 
 from sandbox.seed import ACME_TENANT
 from tests.e2e.stack import ROOT, Cli, copy_project, reads, scrub, token_requests, writes
-from tests.support.brownfield import NEEDS, PASSWORDS, Confd, build_tenant
+from tests.support.brownfield import ADOPTED, NEEDS, PASSWORDS, Confd, build_tenant
 from tests.support.sandbox import SandboxProcess
 
 pytestmark = [pytest.mark.e2e, NEEDS]
 
 STACK = "acme-e2e"
 WAZO_PASSWORD = "acme-secret"
-# what the tenant holds: 2 trunks and endpoints with their links, 2 outcalls with their trunk lists,
-# 4 dial patterns (extension and link each), 13 DIDs (extension, incall and link each)
-ADOPTED = {
-    "Trunk": 2,
-    "EndpointSip": 2,
-    "TrunkEndpointSip": 2,
-    "Outcall": 2,
-    "OutcallTrunks": 2,
-    "Extension": 4 + 13,
-    "OutcallExtension": 4,
-    "Incall": 13,
-    "IncallExtension": 13,
-}
 # the program's lookups: confd's API spec, incall and outcall contexts, two templates, one transport,
 # two users by email
 LOOKUPS = 8

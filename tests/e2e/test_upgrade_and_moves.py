@@ -21,14 +21,7 @@ import yaml
 from tests.e2e.stack import STACK, Cli, copy_project, secret_settings, stack_config, write_stack_file, writes
 from tests.support.sandbox import SandboxProcess
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        shutil.which("pulumi") is None,
-        reason="the Pulumi CLI is not on PATH (no registry reachable here ships it); "
-        "this suite drives the real `pulumi` binary",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_LAYOUT_MAIN = "from first_layout import main\n\nmain()\n"

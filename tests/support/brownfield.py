@@ -44,6 +44,19 @@ DESTINATIONS: dict[str, dict[str, Any]] = {
     "5551230011": {"type": "switchboard", "switchboard_uuid": target_uuid("switchboard", "acme")},
     "5551230012": {"type": "application", "application": "disa", "context": INTERNAL_CTX, "pin": "1234"},
 }
+# what build_tenant makes, by resource type: 2 trunks and endpoints with their links, 2 outcalls with their
+# trunk lists, 4 dial patterns (extension and link each), 13 DIDs (extension, incall and link each)
+ADOPTED = {
+    "Trunk": 2,
+    "EndpointSip": 2,
+    "TrunkEndpointSip": 2,
+    "Outcall": 2,
+    "OutcallTrunks": 2,
+    "Extension": 4 + 13,
+    "OutcallExtension": 4,
+    "Incall": 13,
+    "IncallExtension": 13,
+}
 # like the CLI, curl and jq may be missing on a workstation, never in CI (where a skip would hide a test)
 NEEDS = pytest.mark.skipif(
     (shutil.which("jq") is None or shutil.which("curl") is None)
