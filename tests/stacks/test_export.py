@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import Result
 
 from sandbox.seed import ACME_TENANT, BARE_TENANT, OTHER_TENANT
 from tests.stacks.conftest import Invoke, Project
@@ -42,6 +43,14 @@ def error_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("Error: ")]
 
 
+def refusal(result: Result, project: Project) -> str:
+    """The one error line of an export that failed with status 1 and wrote no file."""
+    assert result.exit_code == 1
+    (line,) = error_lines(result.output)
+    assert not list(project.stacks.iterdir())
+    return line
+
+
 # -- bad input and failures: one line, nothing written -----------------------------------------
 
 
@@ -51,12 +60,10 @@ def test_a_tenant_with_nothing_to_export_gets_one_line_and_no_file(
 ) -> None:
     result = invoke(*flags(clean_sandbox))
 
-    assert result.exit_code == 1
-    assert error_lines(result.output) == [
+    assert refusal(result, project) == (
         f"Error: tenant {ACME_TENANT} has no SIP trunk to export as a provider (it has no trunk): nothing "
         f"written"
-    ]
-    assert not list(project.stacks.iterdir())
+    )
 
 
 def test_a_tenant_without_an_incall_context_gets_one_line(
@@ -66,12 +73,10 @@ def test_a_tenant_without_an_incall_context_gets_one_line(
 
     result = invoke(*flags(clean_sandbox, BARE_TENANT, "bare-admin"))
 
-    assert result.exit_code == 1
-    assert error_lines(result.output) == [
+    assert refusal(result, project) == (
         f"Error: tenant {BARE_TENANT} has no incall context, so no trunk of it can be exported: nothing "
         "written"
-    ]
-    assert not list(project.stacks.iterdir())
+    )
 
 
 @pytest.mark.usefixtures("wazo_password")
@@ -81,12 +86,10 @@ def test_a_wrong_tenant_gets_one_line_and_no_file(
 ) -> None:
     result = invoke(*flags(clean_sandbox, tenant))
 
-    assert result.exit_code == 1
-    assert error_lines(result.output) == [
+    assert refusal(result, project) == (
         f"Error: confd refused user 'acme-admin' for tenant {tenant}: the tenant does not exist, or user "
         f"'acme-admin' cannot see it or read its objects (confd.trunks.read, confd.incalls.read, ...)"
-    ]
-    assert not list(project.stacks.iterdir())
+    )
 
 
 @pytest.mark.usefixtures("wazo_password")
@@ -95,14 +98,12 @@ def test_a_chan_sip_wazo_is_refused_naming_its_generation(
 ) -> None:
     result = invoke(*flags(clean_legacy_sandbox))
 
-    assert result.exit_code == 1
-    (line,) = error_lines(result.output)
+    line = refusal(result, project)
     assert line.startswith(
         "Error: the Wazo speaks Wazo 20.12, chan_sip API (/registers/sip): the export reads the PJSIP API "
         "of Wazo 20.13 and later"
     )
     assert line.endswith(": nothing written")
-    assert not list(project.stacks.iterdir())
     # it asked the API spec and the release, and read nothing of the tenant
     paths = [r["path"] for r in clean_legacy_sandbox.requests()]
     assert paths == ["/api/auth/0.1/token", "/api/confd/1.1/api/api.yml", "/api/confd/1.1/infos"]
@@ -144,12 +145,10 @@ def test_an_unreachable_wazo_gets_one_line_and_no_file(project: Project, invoke:
 
     result = invoke(*args, "--tenant-uuid", ACME_TENANT, "--username", "acme-admin")
 
-    assert result.exit_code == 1
-    (line,) = error_lines(result.output)
+    line = refusal(result, project)
     assert line.startswith(
         f"Error: cannot reach the Wazo at http://127.0.0.1:{port}: wazo-auth: cannot connect"
     )
-    assert not list(project.stacks.iterdir())
 
 
 @pytest.mark.usefixtures("wazo_password")
@@ -174,11 +173,9 @@ def test_no_credentials_at_all_is_one_line_naming_the_settings(
 
     result = invoke(*flags(clean_sandbox))
 
-    assert result.exit_code == 1
-    (line,) = error_lines(result.output)
+    line = refusal(result, project)
     assert "no credentials" in line
     assert "WAZO_PASSWORD" in line
-    assert not list(project.stacks.iterdir())
 
 
 # -- a tenant made by hand --------------------------------------------------------------------------
