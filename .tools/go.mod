@@ -1,3 +1,10 @@
+// The tools module: `make pulumi` builds the Pulumi CLI from the pkg/v3 module required below
+// (its replace lines are ignored here, which `go install pkg@version` refuses), and the project's
+// own Python language host from ./langhost. The CLI must be at least as new as the Python SDK that
+// requirements.txt pins: the engine and the SDK speak one gRPC protocol, and a CLI older than the
+// SDK may not understand what the SDK sends (a newer engine is meant to run older SDKs; the reverse
+// is not promised). 3.274.1 >= pulumi==3.272.0, and it resolves with go1.26;
+// tests/stacks/test_toolchain.py keeps that order.
 module wazo-voip/tools
 
 go 1.26.6
