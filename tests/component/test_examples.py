@@ -15,13 +15,13 @@ import pytest
 import yaml
 
 from sandbox import seed
+from stacks.stackfile import discover
 from tests.support.engine import EngineDouble
 from tests.support.sandbox import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-STACKS = sorted(
-    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
-)
+# the example stacks the repository holds, as the fleet tool finds them (not the demo's local copy)
+STACKS = [ref.name for ref in discover(ROOT / "stacks")]
 
 
 def example_config(stack: str, sandbox: SandboxProcess) -> dict[str, Any]:
