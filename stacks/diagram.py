@@ -216,7 +216,8 @@ _TRUNK_KINDS = frozenset(
     }
 )
 _PARENT = re.compile(r"VoipProviderInterconnect::(?P<name>.+)$")
-_CATEGORY = {
+# a preview step's op, as the change it makes to the routing (report.py adds the ops that change nothing)
+CHANGE_CATEGORY = {
     "create": "create",
     "update": "update",
     "replace": "replace",
@@ -308,7 +309,7 @@ def mark_changes(routing: Routing, steps: Iterable[Mapping[str, Any]]) -> Routin
             if values.get("outcall_id") is not None and outcall:
                 outcall_names[_id(values["outcall_id"])] = str(outcall)
     for step in steps:
-        category = _CATEGORY.get(str(step.get("op", "")))
+        category = CHANGE_CATEGORY.get(str(step.get("op", "")))
         urn = str(step.get("urn", ""))
         if category is None:
             continue
@@ -317,7 +318,7 @@ def mark_changes(routing: Routing, steps: Iterable[Mapping[str, Any]]) -> Routin
         if key is None:
             continue
         entry = touched.setdefault(key, _Touched())
-        entry.ops.add("delete" if category == "delete" else category)
+        entry.ops.add(category)
         old = _state(step, "oldState", "inputs")
         if old:
             entry.old[kind] = old

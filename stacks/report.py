@@ -36,13 +36,7 @@ ALWAYS_SECRET = frozenset(
 )
 CATEGORIES = ("create", "update", "replace", "delete")
 OP_CATEGORY = {
-    "create": "create",
-    "update": "update",
-    "replace": "replace",
-    "create-replacement": "replace",
-    "delete-replaced": "replace",
-    "delete": "delete",
-    "discard": "delete",
+    **diagram.CHANGE_CATEGORY,
     "read": "read",
     "read-replacement": "read",
     "refresh": "read",
