@@ -7,14 +7,13 @@ is ever read from it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from providers.confd.auth import TokenSource, token_source
-from providers.confd.client import POOL
+from providers.confd.auth import token_source
+from providers.confd.client import POOL, TenantSession
 from providers.confd.errors import (
     ConfdAuthError,
     ConfdConnectionError,
@@ -22,10 +21,7 @@ from providers.confd.errors import (
     ConfdNotFound,
     ConfdServerError,
 )
-from providers.confd.retry import sleep_before_retry
 from providers.confd.settings import Settings, current_settings, key_names
-
-log = logging.getLogger(__name__)
 
 SERVICE = "wazo-calld"
 TRUNKS_ACL = "calld.trunks.read"
@@ -54,16 +50,8 @@ def calld_client(tenant_uuid: str | None, settings: Settings | None = None) -> C
     return CalldClient(settings, http, token_source(settings, http), tenant_uuid)
 
 
-class CalldClient:
+class CalldClient(TenantSession):
     """`GET /trunks` for one tenant, `Wazo-Tenant` on the request; retried like confd's reads."""
-
-    def __init__(
-        self, settings: Settings, http: httpx.Client, tokens: TokenSource, tenant_uuid: str | None
-    ) -> None:
-        self._settings = settings
-        self._http = http
-        self._tokens = tokens
-        self.tenant_uuid = tenant_uuid
 
     @property
     def base(self) -> str:
@@ -79,9 +67,6 @@ class CalldClient:
             raise self._error(
                 "wazo-calld answered with something that is not its trunk list", response.status_code
             ) from None
-
-    def _path(self, path: str) -> str:
-        return httpx.URL(self.base + path).path
 
     def _error(self, summary: str, status: int | None, messages: list[str] | None = None) -> ConfdError:
         kind: type[ConfdError] = ConfdError
@@ -101,44 +86,22 @@ class CalldClient:
         )
 
     def _get(self, path: str) -> httpx.Response:
-        url = self.base + path
-        attempts = self._settings.retries + 1
-        renewed = False
-        attempt = 0
-        while True:
-            token = self._tokens.token()
-            headers = {"X-Auth-Token": token, "Accept": "application/json"}
-            if self.tenant_uuid:
-                headers["Wazo-Tenant"] = self.tenant_uuid
-            try:
-                response = self._http.get(url, headers=headers)
-            except httpx.TransportError as error:
-                log.debug("GET %s -> no answer (%s)", self._path(path), type(error).__name__)
-                attempt += 1
-                if attempt < attempts:
-                    sleep_before_retry(self._settings.backoff, attempt - 1)
-                    continue
-                raise ConfdConnectionError(
-                    f"no answer from wazo-calld at {self.base} ({type(error).__name__}): check "
-                    f"{self._url_keys()}",
-                    method="GET",
-                    path=self._path(path),
-                    service=SERVICE,
-                ) from None
-            log.debug("GET %s -> %s", self._path(path), response.status_code)
-            # an expired token is worth renewing once; a missing ACL or tenant is not
-            expired = response.status_code == 401 and _reason(response) != MISSING_PERMISSION
-            if expired and not renewed and self._tokens.renew(token):
-                renewed = True
-                continue
-            if response.status_code >= 500:
-                attempt += 1
-                if attempt < attempts:
-                    sleep_before_retry(self._settings.backoff, attempt - 1)
-                    continue
-            if response.status_code >= 400:
-                raise self._refusal(response)
-            return response
+        def no_answer(error: httpx.TransportError, reason: str | None) -> ConfdError:
+            return ConfdConnectionError(
+                f"no answer from wazo-calld at {self.base} ({type(error).__name__}): "
+                f"check {self._url_keys()}",
+                method="GET",
+                path=self._path(path),
+                service=SERVICE,
+            )
+
+        # an expired token is worth renewing once; a missing ACL or tenant is not
+        response = self._exchange(
+            "GET", path, retry=True, renewable=lambda r: _reason(r) != MISSING_PERMISSION, no_answer=no_answer
+        )
+        if response.status_code >= 400:
+            raise self._refusal(response)
+        return response
 
     def _url_keys(self) -> str:
         return key_names("calld_url") if self._settings.calld_url else key_names("url")

@@ -88,8 +88,14 @@ def connect(tenant_uuid: str | None, settings: Settings | None = None) -> ConfdC
     return ConfdClient(settings, http, token_source(settings, http), tenant_uuid)
 
 
-class ConfdClient:
-    """confd 1.1 for one tenant: JSON in and out, `Wazo-Tenant` on every request."""
+class TenantSession:
+    """One Wazo service for one tenant: the request loop the confd and calld clients share.
+
+    Each request carries a token and `Wazo-Tenant`. A 401 that `renewable` accepts renews the
+    token once. A 5xx, or a transport failure, is retried with backoff when `retry` says it is safe
+    (a request that provably never left always is); past the last attempt the 5xx is returned, and
+    the transport failure goes to `no_answer`, which builds the error to raise.
+    """
 
     def __init__(
         self, settings: Settings, http: httpx.Client, tokens: TokenSource, tenant_uuid: str | None
@@ -98,6 +104,70 @@ class ConfdClient:
         self._http = http
         self._tokens = tokens
         self.tenant_uuid = tenant_uuid
+
+    @property
+    def base(self) -> str:
+        """The service's base URL (no credentials in it)."""
+        raise NotImplementedError
+
+    def _path(self, path: str) -> str:
+        return httpx.URL(self.base + path).path
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        renewable: Callable[[httpx.Response], bool],
+        no_answer: Callable[[httpx.TransportError, str | None], Exception],
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        url = self.base + path
+        attempts = self._settings.retries + 1
+        renewed = False
+        attempt = 0
+        while True:
+            token = self._tokens.token()
+            headers = {"X-Auth-Token": token, "Accept": "application/json"}
+            if self.tenant_uuid:
+                headers["Wazo-Tenant"] = self.tenant_uuid
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    json=json,
+                    params=dict(params) if params else None,
+                    headers=headers,
+                )
+            except httpx.TransportError as error:
+                log.debug("%s %s -> no answer (%s)", method, self._path(path), type(error).__name__)
+                reason = not_sent_reason(error, httpx.URL(url))
+                attempt += 1
+                if (retry or reason is not None) and attempt < attempts:
+                    sleep_before_retry(self._settings.backoff, attempt - 1)
+                    continue
+                raise no_answer(error, reason) from None
+            log.debug("%s %s -> %s", method, self._path(path), response.status_code)
+            expired = response.status_code == 401 and not renewed and renewable(response)
+            if expired and self._tokens.renew(token):
+                renewed = True
+                continue
+            if response.status_code >= 500:
+                attempt += 1
+                if retry and attempt < attempts:
+                    sleep_before_retry(self._settings.backoff, attempt - 1)
+                    continue
+            return response
+
+
+class ConfdClient(TenantSession):
+    """confd 1.1 for one tenant: JSON in and out, `Wazo-Tenant` on every request."""
+
+    @property
+    def base(self) -> str:
+        return self._settings.confd_base
 
     @property
     def confd_base(self) -> str:
@@ -229,9 +299,6 @@ class ConfdClient:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _path(self, path: str) -> str:
-        return httpx.URL(self._settings.confd_base + path).path
-
     def _send(
         self,
         method: str,
@@ -242,50 +309,24 @@ class ConfdClient:
         retry: bool,
     ) -> httpx.Response:
         """One request, retried when that is safe: always when it never left, else only if `retry`."""
-        url = self._settings.confd_base + path
-        attempts = self._settings.retries + 1
-        renewed = False
-        attempt = 0
-        while True:
-            token = self._tokens.token()
-            headers = {"X-Auth-Token": token, "Accept": "application/json"}
-            if self.tenant_uuid:
-                headers["Wazo-Tenant"] = self.tenant_uuid
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    json=json,
-                    params=dict(params) if params else None,
-                    headers=headers,
-                )
-            except httpx.TransportError as error:
-                log.debug("%s %s -> no answer (%s)", method, self._path(path), type(error).__name__)
-                reason = not_sent_reason(error, httpx.URL(url))
-                attempt += 1
-                if (retry or reason is not None) and attempt < attempts:
-                    sleep_before_retry(self._settings.backoff, attempt - 1)
-                    continue
-                if reason is not None:
-                    raise ConfdNotSent(reason, method=method, path=self._path(path)) from None
-                lost = ConfdConnectionError(
-                    f"no answer from confd ({type(error).__name__})", method=method, path=self._path(path)
-                )
-                lost.in_flight = isinstance(error, IN_FLIGHT)
-                raise lost from None
-            log.debug("%s %s -> %s", method, self._path(path), response.status_code)
-            if response.status_code == 401:
-                # the token expired early or was revoked: renew once, then give up
-                if not renewed and self._tokens.renew(token):
-                    renewed = True
-                    continue
-                raise self._auth_error(method, path)
-            if response.status_code >= 500:
-                attempt += 1
-                if retry and attempt < attempts:
-                    sleep_before_retry(self._settings.backoff, attempt - 1)
-                    continue
-            return response
+
+        def no_answer(error: httpx.TransportError, reason: str | None) -> ConfdError:
+            if reason is not None:
+                return ConfdNotSent(reason, method=method, path=self._path(path))
+            lost = ConfdConnectionError(
+                f"no answer from confd ({type(error).__name__})", method=method, path=self._path(path)
+            )
+            lost.in_flight = isinstance(error, IN_FLIGHT)
+            return lost
+
+        # confd's 401 body echoes the token: never read; any 401 is worth one renewal
+        response = self._exchange(
+            method, path, retry=retry, renewable=lambda _: True, no_answer=no_answer, json=json, params=params
+        )
+        if response.status_code == 401:
+            # still refused after one renewal, or none was possible (a static token): give up
+            raise self._auth_error(method, path)
+        return response
 
     def _auth_error(self, method: str, path: str) -> ConfdAuthError:
         # confd's 401 body echoes the token: never read it. Name the ACL from the path instead.
