@@ -215,6 +215,18 @@ class Campaign:
         self.figures["runs that converged"] += 1
         return fired, failed
 
+    def each_write_once(self, fault: dict[str, Any]) -> int:
+        """Fault every write once with `fault`, the nth write of each kind in the nth case; faults fired."""
+        fired = 0
+        for nth in range(max(w.count for w in self.writes)):
+            faults = [
+                {"method": w.method, "path": w.pattern, "skip": nth, "times": 1, **fault}
+                for w in self.writes
+                if w.count > nth
+            ]
+            fired += self.case(faults)[0]
+        return fired
+
 
 @pytest.fixture(scope="module")
 def campaign(sandbox: SandboxProcess) -> Any:
@@ -233,16 +245,7 @@ def test_the_stack_sends_29_writes_of_9_kinds(campaign):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_any_transient_fault_on_any_write_converges_without_orphans(campaign, kind):
-    fired = 0
-    for nth in range(max(w.count for w in campaign.writes)):
-        faults = [
-            {"method": w.method, "path": w.pattern, "skip": nth, "times": 1, **KINDS[kind]}
-            for w in campaign.writes
-            if w.count > nth
-        ]
-        got, _ = campaign.case(faults)
-        fired += got
-    assert fired == 29  # every write of the stack was faulted once
+    assert campaign.each_write_once(KINDS[kind]) == 29  # every write of the stack was faulted once
 
 
 def test_a_lasting_fault_stops_the_run_and_the_rerun_from_its_state_converges(campaign):

@@ -81,16 +81,7 @@ def test_the_chan_sip_writes_of_acme_dev(campaign):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_any_transient_fault_on_a_chan_sip_write_converges_without_orphans(campaign, kind):
-    fired = 0
-    for nth in range(max(w.count for w in campaign.writes)):
-        faults = [
-            {"method": w.method, "path": w.pattern, "skip": nth, "times": 1, **KINDS[kind]}
-            for w in campaign.writes
-            if w.count > nth
-        ]
-        got, _ = campaign.case(faults)
-        fired += got
-    assert fired == 6  # every chan_sip write of the stack was faulted once
+    assert campaign.each_write_once(KINDS[kind]) == 6  # every chan_sip write of the stack was faulted once
 
 
 def test_a_lasting_fault_on_a_chan_sip_write_stops_the_run_and_the_rerun_converges(campaign):
