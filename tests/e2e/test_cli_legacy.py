@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.stack import (
+    EXPECTED_CREATES,
     PROVIDER_PASSWORDS,
     STACK,
     STACK_PASSWORD,
@@ -35,16 +36,9 @@ from tests.support.sandbox import SandboxProcess
 pytestmark = pytest.mark.e2e
 
 CHAN_SIP = {"EndpointSipLegacy": 2, "TrunkEndpointSipLegacy": 2, "RegisterSip": 1, "TrunkRegisterSip": 1}
-PJSIP = {"EndpointSip": 2, "TrunkEndpointSip": 2}
-COMMON = {
-    "Trunk": 2,
-    "Outcall": 1,
-    "OutcallTrunks": 1,
-    "Extension": 8,
-    "OutcallExtension": 3,
-    "Incall": 5,
-    "IncallExtension": 5,
-}
+# what the template stack declares on a PJSIP Wazo: its endpoints and their links, and the rest
+PJSIP = {kind: EXPECTED_CREATES[kind] for kind in ("EndpointSip", "TrunkEndpointSip")}
+COMMON = {kind: n for kind, n in EXPECTED_CREATES.items() if kind not in PJSIP}
 
 
 # what the program reads on a chan_sip Wazo before declaring anything: confd's API spec and /infos
