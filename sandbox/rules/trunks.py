@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from sandbox import errors
 from sandbox.generations import Generation
@@ -198,29 +199,43 @@ def delete(conn: sqlite3.Connection, caller: Caller, trunk_id: int) -> None:
         chan_sip.delete_register_row(conn, row["register_sip_id"])
 
 
-def associate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, sip_uuid: str) -> None:
-    tenants = visible_tenants(conn, caller)
-    trunk = find(conn, tenants, trunk_id)
-    endpoint = sip.find(conn, tenants, sip_uuid, template=False)
-    if trunk["endpoint_sip_uuid"] == endpoint["uuid"]:
-        return
+def _attachable(
+    conn: sqlite3.Connection,
+    trunk: sqlite3.Row,
+    endpoint: sqlite3.Row,
+    column: Literal["endpoint_sip_uuid", "endpoint_sip_id"],
+    key: str,
+    shown: Callable[[Any], Any],
+) -> bool:
+    """confd's checks before a SIP endpoint joins a trunk (plugins/trunk_endpoint): False when it is
+    already on that trunk; an error when tenants differ or either side is taken by another.
+
+    `column` is the trunk's link to the endpoint's `key`; `shown` formats an endpoint id for an error.
+    """
+    if trunk[column] == endpoint[key]:
+        return False
     if trunk["tenant_uuid"] != endpoint["tenant_uuid"]:
         raise errors.different_tenants(
             trunk_tenant_uuid=trunk["tenant_uuid"], endpoint_tenant_uuid=endpoint["tenant_uuid"]
         )
-    if trunk["endpoint_sip_uuid"]:
+    if trunk[column] is not None:
         raise errors.resource_associated(
-            "Trunk",
-            "Endpoint",
-            trunk_id=trunk_id,
-            endpoint="sip",
-            endpoint_id=as_uuid(trunk["endpoint_sip_uuid"]),
+            "Trunk", "Endpoint", trunk_id=trunk["id"], endpoint="sip", endpoint_id=shown(trunk[column])
         )
-    other = conn.execute("SELECT id FROM trunks WHERE endpoint_sip_uuid = ?", (endpoint["uuid"],)).fetchone()
+    other = conn.execute(f"SELECT id FROM trunks WHERE {column} = ?", (endpoint[key],)).fetchone()  # noqa: S608 - column is ours
     if other is not None:
         raise errors.resource_associated(
-            "Trunk", "Endpoint", trunk_id=other["id"], endpoint="sip", endpoint_id=as_uuid(endpoint["uuid"])
+            "Trunk", "Endpoint", trunk_id=other["id"], endpoint="sip", endpoint_id=shown(endpoint[key])
         )
+    return True
+
+
+def associate_endpoint(conn: sqlite3.Connection, caller: Caller, trunk_id: int, sip_uuid: str) -> None:
+    tenants = visible_tenants(conn, caller)
+    trunk = find(conn, tenants, trunk_id)
+    endpoint = sip.find(conn, tenants, sip_uuid, template=False)
+    if not _attachable(conn, trunk, endpoint, "endpoint_sip_uuid", "uuid", as_uuid):
+        return
     conn.execute("UPDATE trunks SET endpoint_sip_uuid = ? WHERE id = ?", (endpoint["uuid"], trunk_id))
     calld.trunk_endpoint_associated(conn, "sip", endpoint["name"])
 
@@ -243,21 +258,8 @@ def associate_legacy_endpoint(
     tenants = visible_tenants(conn, caller)
     trunk = find(conn, tenants, trunk_id)
     endpoint = chan_sip.find(conn, tenants, endpoint_id)
-    if trunk["endpoint_sip_id"] == endpoint["id"]:
+    if not _attachable(conn, trunk, endpoint, "endpoint_sip_id", "id", lambda value: value):
         return
-    if trunk["tenant_uuid"] != endpoint["tenant_uuid"]:
-        raise errors.different_tenants(
-            trunk_tenant_uuid=trunk["tenant_uuid"], endpoint_tenant_uuid=endpoint["tenant_uuid"]
-        )
-    if trunk["endpoint_sip_id"] is not None:
-        raise errors.resource_associated(
-            "Trunk", "Endpoint", trunk_id=trunk_id, endpoint="sip", endpoint_id=trunk["endpoint_sip_id"]
-        )
-    other = conn.execute("SELECT id FROM trunks WHERE endpoint_sip_id = ?", (endpoint["id"],)).fetchone()
-    if other is not None:
-        raise errors.resource_associated(
-            "Trunk", "Endpoint", trunk_id=other["id"], endpoint="sip", endpoint_id=endpoint["id"]
-        )
     conn.execute("UPDATE trunks SET endpoint_sip_id = ? WHERE id = ?", (endpoint["id"], trunk_id))
     # TrunkFixes: an endpoint on a trunk takes the trunk's context and becomes a trunk endpoint
     conn.execute(
